@@ -1,0 +1,125 @@
+/**
+ * `ike-ts/ikev2`: IKEv2 message codecs and declarative message rules (RFC 7296 §3).
+ *
+ * Decode a datagram with {@link decodeMessage}, check it with {@link checkRules}, and answer any
+ * {@link WireError} or {@link RuleViolation} with the notify {@link errorNotify} names.
+ * Cryptography (SK decryption, AUTH computation) is not part of this module.
+ *
+ * @packageDocumentation
+ */
+// The bounded reader/writer and error type the codecs take and throw, so this entry point is
+// usable on its own (the same classes as `ike-ts/wire`).
+export { isWireError, WireError, type WireErrorCode } from "../wire/errors.js";
+export { Reader } from "../wire/reader.js";
+export { Writer } from "../wire/writer.js";
+export {
+  type ChainOptions,
+  decodeInnerPayloads,
+  encodeInnerPayloads,
+  type InnerPayloads,
+  MAX_PAYLOADS,
+  type Payload,
+  payloadTypeOf,
+  type UnknownPayload,
+} from "./chain.js";
+export {
+  AuthMethod,
+  CertEncoding,
+  CfgType,
+  ConfigAttributeType,
+  EapCode,
+  ExchangeType,
+  exchangeName,
+  HashAlgorithm,
+  IdType,
+  isErrorNotify,
+  NOTIFY_STATUS_MIN,
+  NotifyType,
+  notifyName,
+  type PayloadName,
+  PayloadType,
+  payloadNameOf,
+  payloadTypeName,
+  TransformAttributeType,
+  TsType,
+} from "./constants.js";
+export {
+  type ErrorNotify,
+  errorNotify,
+  InvalidMajorVersionError,
+  UnsupportedCriticalPayloadError,
+} from "./errors.js";
+export {
+  type DecodedHeader,
+  decodeHeader,
+  encodeHeader,
+  HEADER_LENGTH,
+  HEADER_LENGTH_OFFSET,
+  HeaderFlag,
+  IKE_MAJOR_VERSION,
+  IKE_SPI_LENGTH,
+  type IkeHeader,
+} from "./header.js";
+export { decodeMessage, encodeMessage, type IkeMessage } from "./message.js";
+export {
+  type AuthPayload,
+  decodeAuth,
+  decodeSignatureAuthData,
+  encodeAuth,
+  encodeSignatureAuthData,
+  type SignatureAuthData,
+} from "./payloads/auth.js";
+export { type CertPayload, decodeCert, encodeCert } from "./payloads/cert.js";
+export {
+  CA_HASH_LENGTH,
+  type CertReqPayload,
+  caHashes,
+  decodeCertReq,
+  encodeCertReq,
+} from "./payloads/certreq.js";
+export { type ConfigAttribute, type CpPayload, decodeCp, encodeCp } from "./payloads/cp.js";
+export { type DeletePayload, decodeDelete, encodeDelete } from "./payloads/delete.js";
+export { decodeEap, type EapPayload, encodeEap } from "./payloads/eap.js";
+export { CRITICAL_BIT, GENERIC_HEADER_LENGTH, MAX_PAYLOAD_LENGTH } from "./payloads/generic.js";
+export { decodeId, encodeId, type IdPayload } from "./payloads/id.js";
+export { decodeKe, encodeKe, type KePayload } from "./payloads/ke.js";
+export {
+  decodeNonce,
+  encodeNonce,
+  NONCE_MAX_LENGTH,
+  NONCE_MIN_LENGTH,
+  type NoncePayload,
+} from "./payloads/nonce.js";
+export {
+  decodeNotify,
+  decodeSignatureHashAlgorithms,
+  encodeNotify,
+  encodeSignatureHashAlgorithms,
+  type NotifyPayload,
+} from "./payloads/notify.js";
+export {
+  decodeSa,
+  encodeSa,
+  keyLength,
+  type Proposal,
+  type SaPayload,
+  type TlvAttribute,
+  type Transform,
+  type TransformAttribute,
+  type TvAttribute,
+} from "./payloads/sa.js";
+export { decodeSk, encodeSk, type SkPayload } from "./payloads/sk.js";
+export { decodeSkf, encodeSkf, type SkfPayload } from "./payloads/skf.js";
+export { decodeTs, encodeTs, type TrafficSelector, type TsPayload } from "./payloads/ts.js";
+export { decodeVendor, encodeVendor, type VendorPayload } from "./payloads/vendor.js";
+export {
+  checkRules,
+  describeViolation,
+  type ExchangeRules,
+  MESSAGE_RULES,
+  type MessageShape,
+  type PayloadRule,
+  type RuleCheck,
+  type RuleViolation,
+  rulesFor,
+} from "./rules.js";
