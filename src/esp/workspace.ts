@@ -1,0 +1,82 @@
+/**
+ * Per-packet working memory of an ESP SA: nonce, AAD, ICV buffers, the MAC input list, and where
+ * the parts of the packet being processed sit.
+ *
+ * The synchronous path of an SA reuses one workspace for every packet, so it allocates nothing but
+ * the `subarray` views handed to the backend. The asynchronous path takes a fresh workspace per
+ * call, because operations on one SA may overlap while a backend awaits.
+ *
+ * @packageDocumentation
+ */
+import { zeroize } from "../wire/bytes.js";
+import { IpLayout, setU32 } from "./ip.js";
+
+/** RFC 3686 §4: the counter block ends with a 32-bit block counter starting at 1. */
+const CTR_BLOCK = 16;
+
+/** @internal */
+export class EspWorkspace {
+  /**
+   * What the backend gets as nonce/IV: salt ‖ IV for the AEADs (RFC 4106 §4, RFC 4309 §4,
+   * RFC 4543 §3.2, RFC 7634 §2), nonce ‖ IV ‖ 1 for AES-CTR (RFC 3686 §4), the IV for CBC.
+   */
+  readonly nonce: Uint8Array;
+  /** The explicit IV's place inside {@link EspWorkspace.nonce} (a view made once). */
+  readonly iv: Uint8Array;
+  /** AEAD AAD: SPI ‖ Sequence Number, or SPI ‖ high ‖ low with ESN (RFC 4106 §5, RFC 7634 §3). */
+  readonly aad: Uint8Array;
+  /** AES-GMAC with ESN only: the AAD made contiguous (RFC 4543 §3.3 Figure 3); grows. */
+  gather: Uint8Array = new Uint8Array(0);
+  /** The ICV as received (inbound), or the AEAD tag produced (outbound). */
+  readonly tag: Uint8Array;
+  /** The ICV computed by a separate MAC. */
+  readonly icv: Uint8Array;
+  /** The high-order 32 bits of the ESN, appended to the MAC input (RFC 4303 §3.3.2.1). */
+  readonly seqHiBytes: Uint8Array;
+  /** The MAC input as a reusable list of views: SPI … Next Header, then seq-hi with ESN. */
+  readonly parts: Uint8Array[];
+  /** The IP header chain of a transport-mode packet. */
+  readonly layout = new IpLayout();
+
+  /** Offset of the SPI in the buffer being processed. */
+  espAt = 0;
+  /** Offset of the Payload Data (after the IV). */
+  dataAt = 0;
+  /** Offset of the ICV: the end of the encrypted part. */
+  icvAt = 0;
+  /** High and low 32 bits of this packet's sequence number. */
+  seqHi = 0;
+  seqLo = 0;
+
+  constructor(
+    spi: number,
+    salt: Uint8Array,
+    ivLength: number,
+    icvLength: number,
+    ctr: boolean,
+    esn: boolean,
+  ) {
+    this.nonce = new Uint8Array(ctr ? CTR_BLOCK : salt.length + ivLength);
+    this.nonce.set(salt);
+    if (ctr) this.nonce[CTR_BLOCK - 1] = 1;
+    this.iv = this.nonce.subarray(salt.length, salt.length + ivLength);
+    this.aad = new Uint8Array(esn ? 12 : 8);
+    setU32(this.aad, 0, spi);
+    this.tag = new Uint8Array(icvLength);
+    this.icv = new Uint8Array(icvLength);
+    this.seqHiBytes = new Uint8Array(4);
+    this.parts = esn ? [this.seqHiBytes, this.seqHiBytes] : [this.seqHiBytes];
+  }
+
+  /** {@link EspWorkspace.gather}, made at least `n` bytes long. */
+  gatherRoom(n: number): Uint8Array {
+    if (this.gather.length < n) this.gather = new Uint8Array(Math.max(n, this.gather.length * 2));
+    return this.gather;
+  }
+
+  /** Zeroizes the buffers: they held the salt, IVs and packet data. */
+  clear(): void {
+    zeroize(this.nonce, this.aad, this.gather, this.tag, this.icv, this.seqHiBytes);
+    this.parts[0] = this.seqHiBytes;
+  }
+}
