@@ -3,7 +3,8 @@
 
 Reads a JSON array of cases on stdin and writes a JSON array of results on stdout.
 Each case:
-  op          "encrypt" (plain IP packet -> protected IP packet) or "decrypt" (the reverse)
+  op          "encrypt" (plain IP packet -> protected IP packet), "decrypt" (the reverse), or
+              "checksum" (the packet with scapy's own IP/TCP/UDP checksums filled in)
   proto       "ESP" or "AH"
   spi, seq    integers; esn_en (bool) and esn (high-order 32 bits) for ESN
   crypt_algo, crypt_key (hex, salt included), crypt_icv_size   ESP only
@@ -50,9 +51,19 @@ def parse_ip(raw):
     return IPv6(raw) if (raw[0] >> 4) == 6 else IP(raw)
 
 
+def with_checksums(raw):
+    pkt = parse_ip(raw)
+    for layer in (IP, UDP):
+        if layer in pkt:
+            del pkt[layer].chksum
+    return bytes(pkt.__class__(bytes(pkt)))
+
+
 def run(c):
-    sa = make_sa(c)
     raw = bytes.fromhex(c["packet"])
+    if c["op"] == "checksum":
+        return with_checksums(raw)
+    sa = make_sa(c)
     if c["op"] == "encrypt":
         kw = {"seq_num": c["seq"]}
         if c.get("iv"):
