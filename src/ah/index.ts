@@ -4,15 +4,16 @@
  *
  * @packageDocumentation
  */
+
+export {
+  AhEspInboundBundle,
+  type AhEspInboundOptions,
+  AhEspOutboundBundle,
+  type AhEspOutboundOptions,
+  AhEspResult,
+} from "./bundle.js";
 export type { AhDropReason } from "./drop-reason.js";
 export { type AhInboundOptions, AhInboundSa } from "./inbound.js";
 export type { AhResult, AhSaOptions } from "./options.js";
 export { type AhOutboundOptions, AhOutboundSa } from "./outbound.js";
 export type { AhTunnel } from "./tunnel.js";
-export {
-  type AhEspInboundOptions,
-  AhEspInboundBundle,
-  type AhEspOutboundOptions,
-  AhEspOutboundBundle,
-  AhEspResult,
-} from "./bundle.js";

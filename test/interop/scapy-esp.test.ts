@@ -167,7 +167,7 @@ const INNER = new Map<string, Uint8Array>();
       raw.push(family === 4 ? ipv4Packet(17, udp, 0x4000 + n) : ipv6Packet(17, udp));
       keys.push(`${family}/${n}`);
     }
-  withChecksums(raw).forEach((p, i) => INNER.set(keys[i]!, p));
+  for (const [i, p] of withChecksums(raw).entries()) INNER.set(keys[i]!, p);
 }
 
 function innerPacket(family: 4 | 6, n: number): Uint8Array {
