@@ -9,6 +9,8 @@ export default defineConfig({
     "esp/index": "src/esp/index.ts",
     "ah/index": "src/ah/index.ts",
     "node/index": "src/node/index.ts",
+    "ikev2/index": "src/ikev2/index.ts",
+    "sad/index": "src/sad/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

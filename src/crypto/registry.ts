@@ -227,7 +227,16 @@ export interface IntegritySpec {
 /** Integrity transforms ike-ts implements. @public */
 export const INTEGRITY: readonly IntegritySpec[] = [
   // RFC 2403
-  { name: "hmac-md5-96", ikev2: 1, ikev1Auth: 1, ikev1Ah: 2, mac: "hmac-md5", keyLength: 16, icvLength: 12, legacy: true },
+  {
+    name: "hmac-md5-96",
+    ikev2: 1,
+    ikev1Auth: 1,
+    ikev1Ah: 2,
+    mac: "hmac-md5",
+    keyLength: 16,
+    icvLength: 12,
+    legacy: true,
+  },
   // RFC 2404
   {
     name: "hmac-sha1-96",
@@ -240,7 +249,16 @@ export const INTEGRITY: readonly IntegritySpec[] = [
     legacy: false,
   },
   // RFC 3566
-  { name: "aes-xcbc-96", ikev2: 5, ikev1Auth: 9, ikev1Ah: 9, mac: "aes-xcbc", keyLength: 16, icvLength: 12, legacy: false },
+  {
+    name: "aes-xcbc-96",
+    ikev2: 5,
+    ikev1Auth: 9,
+    ikev1Ah: 9,
+    mac: "aes-xcbc",
+    keyLength: 16,
+    icvLength: 12,
+    legacy: false,
+  },
   // RFC 4494
   { name: "aes-cmac-96", ikev2: 8, mac: "aes-cmac", keyLength: 16, icvLength: 12, legacy: false },
   // RFC 4543 (AH): key plus 4-byte salt
@@ -311,14 +329,59 @@ export interface PrfSpec {
 
 /** PRFs ike-ts implements. @public */
 export const PRF: readonly PrfSpec[] = [
-  { name: "hmac-md5", ikev2: 1, ikev1Hash: 1, mac: "hmac-md5", hash: "md5", keyLength: 16, outputLength: 16, legacy: true },
-  { name: "hmac-sha1", ikev2: 2, ikev1Hash: 2, mac: "hmac-sha1", hash: "sha1", keyLength: 20, outputLength: 20, legacy: false },
+  {
+    name: "hmac-md5",
+    ikev2: 1,
+    ikev1Hash: 1,
+    mac: "hmac-md5",
+    hash: "md5",
+    keyLength: 16,
+    outputLength: 16,
+    legacy: true,
+  },
+  {
+    name: "hmac-sha1",
+    ikev2: 2,
+    ikev1Hash: 2,
+    mac: "hmac-sha1",
+    hash: "sha1",
+    keyLength: 20,
+    outputLength: 20,
+    legacy: false,
+  },
   // RFC 4434
   { name: "aes128-xcbc", ikev2: 4, mac: "aes-xcbc", keyLength: 16, outputLength: 16, legacy: false },
   // RFC 4868 §2.1
-  { name: "hmac-sha256", ikev2: 5, ikev1Hash: 4, mac: "hmac-sha256", hash: "sha256", keyLength: 32, outputLength: 32, legacy: false },
-  { name: "hmac-sha384", ikev2: 6, ikev1Hash: 5, mac: "hmac-sha384", hash: "sha384", keyLength: 48, outputLength: 48, legacy: false },
-  { name: "hmac-sha512", ikev2: 7, ikev1Hash: 6, mac: "hmac-sha512", hash: "sha512", keyLength: 64, outputLength: 64, legacy: false },
+  {
+    name: "hmac-sha256",
+    ikev2: 5,
+    ikev1Hash: 4,
+    mac: "hmac-sha256",
+    hash: "sha256",
+    keyLength: 32,
+    outputLength: 32,
+    legacy: false,
+  },
+  {
+    name: "hmac-sha384",
+    ikev2: 6,
+    ikev1Hash: 5,
+    mac: "hmac-sha384",
+    hash: "sha384",
+    keyLength: 48,
+    outputLength: 48,
+    legacy: false,
+  },
+  {
+    name: "hmac-sha512",
+    ikev2: 7,
+    ikev1Hash: 6,
+    mac: "hmac-sha512",
+    hash: "sha512",
+    keyLength: 64,
+    outputLength: 64,
+    legacy: false,
+  },
   // RFC 4615
   { name: "aes128-cmac", ikev2: 8, mac: "aes-cmac", keyLength: 16, outputLength: 16, legacy: false },
 ];

@@ -128,7 +128,7 @@ interface Shape {
   readonly natT: boolean;
 }
 
-const SHAPES: readonly Shape[] = [];
+const SHAPES: Shape[] = [];
 for (const mode of ["tunnel", "transport"] as const)
   for (const family of [4, 6] as const)
     for (const esn of [false, true])

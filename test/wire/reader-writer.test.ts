@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { equalConstantTime, fromHex, isWireError, Reader, toHex, WireError, Writer } from "../../src/wire/index.js";
+import {
+  equalConstantTime,
+  fromHex,
+  isWireError,
+  Reader,
+  toHex,
+  WireError,
+  Writer,
+} from "../../src/wire/index.js";
 
 type Field =
   | { t: "u8"; v: number }

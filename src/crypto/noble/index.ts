@@ -1,5 +1,5 @@
 /**
- * The pure-TypeScript backend on @noble/ciphers, @noble/hashes and @noble/curves. Runs in Node,
+ * The pure-TypeScript backend on the noble libraries (ciphers, hashes, curves). Runs in Node,
  * browsers, Deno, Bun and workers.
  *
  * @packageDocumentation
