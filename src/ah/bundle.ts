@@ -17,9 +17,9 @@
 import type { EspDropReason } from "../esp/drop-reason.js";
 import { EspInboundResult, type EspInboundSa } from "../esp/inbound.js";
 import type { EspOutboundSa } from "../esp/outbound.js";
+import { IpProtocol, V4 } from "../ip/header.js";
 import type { AhDropReason } from "./drop-reason.js";
 import type { AhInboundSa } from "./inbound.js";
-import { IpProtocol, V4 } from "./ip.js";
 import type { Ipv6Chain } from "./ipv6-mutable.js";
 import { findIpv6Header } from "./ipv6-mutable.js";
 import type { AhOutboundSa } from "./outbound.js";

@@ -5,16 +5,8 @@
  * @packageDocumentation
  */
 import type { DataPlaneCrypto } from "../crypto/backend.js";
-import type { SaCounters } from "../sad/counters.js";
-import { newSaCounters } from "../sad/counters.js";
-import { ReplayVerdict, ReplayWindow } from "../sad/replay.js";
-import { equalConstantTime } from "../wire/bytes.js";
-import type { AhDropReason } from "./drop-reason.js";
-import { AH, AH_FIXED, ahHeaderLength, ahPayloadLength } from "./header.js";
-import { AhIntegrity } from "./integrity.js";
 import {
   IpProtocol,
-  ipHeaderLength,
   setU16,
   setU32,
   u16,
@@ -23,7 +15,15 @@ import {
   V4_MF_OR_OFFSET,
   V6,
   writeIpv4Checksum,
-} from "./ip.js";
+} from "../ip/header.js";
+import type { SaCounters } from "../sad/counters.js";
+import { newSaCounters } from "../sad/counters.js";
+import { ReplayVerdict, ReplayWindow } from "../sad/replay.js";
+import { equalConstantTime } from "../wire/bytes.js";
+import type { AhDropReason } from "./drop-reason.js";
+import { AH, AH_FIXED, ahHeaderLength, ahPayloadLength } from "./header.js";
+import { AhIntegrity } from "./integrity.js";
+import { ipHeaderLength } from "./ip.js";
 import { ipv4IcvHeader } from "./ipv4-mutable.js";
 import { findIpv6Header, ipv6IcvHeader } from "./ipv6-mutable.js";
 import type { AhResult, AhSaOptions } from "./options.js";

@@ -8,8 +8,9 @@
  *
  * @packageDocumentation
  */
+
+import { IPV4_MIN_HEADER, V4 } from "../ip/header.js";
 import type { AhDropReason } from "./drop-reason.js";
-import { IPV4_MIN_HEADER, V4 } from "./ip.js";
 
 /** RFC 791 §3.1 option types with their copy and class bits, as RFC 4302 Appendix A1 lists them. */
 const OPT_EOL = 0x00;

@@ -7,8 +7,9 @@
  *
  * @packageDocumentation
  */
+
+import { IPV6_HEADER, IpProtocol, V6 } from "../ip/header.js";
 import type { AhDropReason } from "./drop-reason.js";
-import { IPV6_HEADER, IpProtocol, V6 } from "./ip.js";
 
 /**
  * Where AH is (or goes) in an IPv6 packet: filled in by {@link findIpv6Header} and

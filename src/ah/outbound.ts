@@ -5,16 +5,10 @@
  * @packageDocumentation
  */
 import type { DataPlaneCrypto } from "../crypto/backend.js";
-import type { SaCounters } from "../sad/counters.js";
-import { newSaCounters } from "../sad/counters.js";
-import type { AhDropReason } from "./drop-reason.js";
-import { AH, AH_FIXED, ahHeaderLength, ahPayloadLength } from "./header.js";
-import { AhIntegrity } from "./integrity.js";
 import {
   IP_MAX_LENGTH,
   IPV6_HEADER,
   IpProtocol,
-  ipHeaderLength,
   setU16,
   setU32,
   u16,
@@ -22,7 +16,13 @@ import {
   V4_MF_OR_OFFSET,
   V6,
   writeIpv4Checksum,
-} from "./ip.js";
+} from "../ip/header.js";
+import type { SaCounters } from "../sad/counters.js";
+import { newSaCounters } from "../sad/counters.js";
+import type { AhDropReason } from "./drop-reason.js";
+import { AH, AH_FIXED, ahHeaderLength, ahPayloadLength } from "./header.js";
+import { AhIntegrity } from "./integrity.js";
+import { ipHeaderLength } from "./ip.js";
 import { ipv4IcvHeader } from "./ipv4-mutable.js";
 import { findIpv6AhInsertion, ipv6IcvHeader } from "./ipv6-mutable.js";
 import type { AhResult, AhSaOptions } from "./options.js";

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { IPV4_MIN_HEADER, IPV6_HEADER, setU16, V4, V4_DF, V6, writeIpv4Checksum } from "./ip.js";
+import { IPV4_MIN_HEADER, IPV6_HEADER, setU16, V4, V4_DF, V6, writeIpv4Checksum } from "../ip/header.js";
 
 /**
  * The outer header of an outbound tunnel-mode AH SA.

@@ -5,12 +5,13 @@
  * @packageDocumentation
  */
 import type { DataPlaneCrypto } from "../crypto/backend.js";
+import { IpProtocol, u16, u32 } from "../ip/header.js";
 import type { SaCounters } from "../sad/counters.js";
 import { newSaCounters } from "../sad/counters.js";
 import { ReplayVerdict, ReplayWindow } from "../sad/replay.js";
 import type { EspDropReason } from "./drop-reason.js";
 import { ESP_HEADER_LENGTH, ESP_SEQUENCE_OFFSET } from "./header.js";
-import { IpProtocol, ipPacketLength, parseUpperLayer, u16, u32, writeIpLength } from "./ip.js";
+import { ipPacketLength, parseUpperLayer, writeIpLength } from "./ip.js";
 import type { EspParams, EspSaOptions } from "./options.js";
 import { resolveEspOptions } from "./options.js";
 import { paddingValid, TRAILER_LENGTH } from "./padding.js";

@@ -4,10 +4,11 @@
  *
  * @packageDocumentation
  */
+
+export { IpProtocol } from "../ip/header.js";
 export type { EspDropReason } from "./drop-reason.js";
 export { ESP_HEADER_LENGTH } from "./header.js";
 export { type EspEsnResync, type EspInboundOptions, EspInboundResult, EspInboundSa } from "./inbound.js";
-export { IpProtocol } from "./ip.js";
 export { type EspFraming, espOverhead, plaintextMtu } from "./mtu.js";
 export type { EspSaOptions, EspUdpEncapsulation } from "./options.js";
 export { type EspIvSource, type EspOutboundOptions, EspOutboundSa } from "./outbound.js";

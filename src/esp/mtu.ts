@@ -7,8 +7,8 @@
 import { CryptoError } from "../crypto/backend.js";
 import type { EncryptionSpec, IntegritySpec } from "../crypto/registry.js";
 import { encryptionByName, integrityByName } from "../crypto/registry.js";
+import { IPV4_MIN_HEADER, IPV6_HEADER } from "../ip/header.js";
 import { ESP_HEADER_LENGTH } from "./header.js";
-import { IPV4_MIN_HEADER, IPV6_HEADER } from "./ip.js";
 import { padLength, TRAILER_LENGTH } from "./padding.js";
 import { UDP_HEADER_LENGTH } from "./udp-encap.js";
 

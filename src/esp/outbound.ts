@@ -5,19 +5,12 @@
  * @packageDocumentation
  */
 import type { DataPlaneCrypto } from "../crypto/backend.js";
+import { IP_MAX_LENGTH, IPV6_HEADER, IpProtocol, setU32 } from "../ip/header.js";
 import type { SaCounters } from "../sad/counters.js";
 import { newSaCounters } from "../sad/counters.js";
 import type { EspDropReason } from "./drop-reason.js";
 import { ESP_HEADER_LENGTH, ESP_SEQUENCE_OFFSET } from "./header.js";
-import {
-  IP_MAX_LENGTH,
-  IPV6_HEADER,
-  IpProtocol,
-  ipPacketLength,
-  parseEspInsertion,
-  setU32,
-  writeIpLength,
-} from "./ip.js";
+import { ipPacketLength, parseEspInsertion, writeIpLength } from "./ip.js";
 import type { EspParams, EspSaOptions } from "./options.js";
 import { resolveEspOptions } from "./options.js";
 import { padLength, TRAILER_LENGTH, writeTrailer } from "./padding.js";

@@ -17,8 +17,8 @@ import type {
   MacKey,
   MaybeAsync,
 } from "../crypto/backend.js";
+import { setU32 } from "../ip/header.js";
 import { equalConstantTime, zeroize } from "../wire/bytes.js";
-import { setU32 } from "./ip.js";
 import type { EspParams } from "./options.js";
 import { EspWorkspace } from "./workspace.js";
 

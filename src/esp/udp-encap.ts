@@ -5,17 +5,8 @@
  *
  * @packageDocumentation
  */
-import {
-  checksumAdd,
-  finishChecksum,
-  IpLayout,
-  IpProtocol,
-  parseUpperLayer,
-  setU16,
-  u16,
-  V4,
-  V6,
-} from "./ip.js";
+import { checksumAdd, finishChecksum, IpProtocol, setU16, u16, V4, V6 } from "../ip/header.js";
+import { IpLayout, parseUpperLayer } from "./ip.js";
 
 /** The UDP header (RFC 768). @public */
 export const UDP_HEADER_LENGTH = 8;

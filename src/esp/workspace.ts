@@ -8,8 +8,10 @@
  *
  * @packageDocumentation
  */
+
+import { setU32 } from "../ip/header.js";
 import { zeroize } from "../wire/bytes.js";
-import { IpLayout, setU32 } from "./ip.js";
+import { IpLayout } from "./ip.js";
 
 /** RFC 3686 §4: the counter block ends with a 32-bit block counter starting at 1. */
 const CTR_BLOCK = 16;

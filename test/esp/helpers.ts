@@ -1,6 +1,6 @@
 import type { DataPlaneCrypto } from "../../src/crypto/backend.js";
 import { nobleBackend } from "../../src/crypto/noble/index.js";
-import { checksumAdd, finishChecksum } from "../../src/esp/ip.js";
+import { checksumAdd, finishChecksum } from "../../src/ip/header.js";
 import { nodeDataPlane } from "../../src/node/crypto-data-plane.js";
 import { fromHex } from "../../src/wire/bytes.js";
 

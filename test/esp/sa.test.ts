@@ -7,8 +7,8 @@ import type { AeadKey, CipherKey, DataPlaneCrypto, MacKey } from "../../src/cryp
 import { CryptoError } from "../../src/crypto/backend.js";
 import { nobleBackend } from "../../src/crypto/noble/index.js";
 import { EspInboundResult, EspInboundSa } from "../../src/esp/inbound.js";
-import { checksumAdd, finishChecksum } from "../../src/esp/ip.js";
 import { EspOutboundSa } from "../../src/esp/outbound.js";
+import { checksumAdd, finishChecksum } from "../../src/ip/header.js";
 import { toHex } from "../../src/wire/bytes.js";
 import { BACKENDS, fixedIv, hex, ipv4Packet } from "./helpers.js";
 import { buildInner } from "./packets.js";

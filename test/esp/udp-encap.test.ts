@@ -6,7 +6,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nobleBackend } from "../../src/crypto/noble/index.js";
 import { EspInboundSa } from "../../src/esp/inbound.js";
-import { checksumAdd, finishChecksum, writeIpv4Checksum } from "../../src/esp/ip.js";
 import { EspOutboundSa } from "../../src/esp/outbound.js";
 import {
   classifyUdpEncapsulated,
@@ -17,6 +16,7 @@ import {
   udpPayloadStart,
   writeUdpHeader,
 } from "../../src/esp/udp-encap.js";
+import { checksumAdd, finishChecksum, writeIpv4Checksum } from "../../src/ip/header.js";
 import { toHex } from "../../src/wire/bytes.js";
 import { hex, ipv4Packet, ipv6Packet } from "./helpers.js";
 import { suiteOptions } from "./suites.js";

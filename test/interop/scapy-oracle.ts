@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checksumAdd, finishChecksum } from "../../src/esp/ip.js";
+import { checksumAdd, finishChecksum } from "../../src/ip/header.js";
 import { toHex } from "../../src/wire/bytes.js";
 
 const ORACLE = join(dirname(fileURLToPath(import.meta.url)), "scapy", "ipsec_oracle.py");
