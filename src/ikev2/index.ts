@@ -1,9 +1,11 @@
 /**
- * `ike-ts/ikev2`: IKEv2 message codecs and declarative message rules (RFC 7296 §3).
+ * `ike-ts/ikev2`: IKEv2 message codecs and declarative message rules (RFC 7296 §3), the key
+ * schedule (RFC 7296 §2.13–2.18), SK/SKF payload protection and fragment reassembly (RFC 7383).
  *
  * Decode a datagram with {@link decodeMessage}, check it with {@link checkRules}, and answer any
- * {@link WireError} or {@link RuleViolation} with the notify {@link errorNotify} names.
- * Cryptography (SK decryption, AUTH computation) is not part of this module.
+ * {@link WireError} or {@link RuleViolation} with the notify {@link errorNotify} names. Keys come
+ * from {@link deriveIkeSaKeys} / {@link deriveChildSaKeys}; {@link SkProtection} encrypts and
+ * verifies messages with them.
  *
  * @packageDocumentation
  */
@@ -60,6 +62,18 @@ export {
   IKE_SPI_LENGTH,
   type IkeHeader,
 } from "./header.js";
+export {
+  type ChildSaKeyInput,
+  type ChildSaKeys,
+  type ChildSuite,
+  deriveChildSaKeys,
+  deriveIkeSaKeys,
+  deriveRekeyedIkeSaKeys,
+  type IkeSaKeyInput,
+  type IkeSaKeys,
+  type IkeSaRekeyInput,
+  type IkeSuite,
+} from "./keys.js";
 export { decodeMessage, encodeMessage, type IkeMessage } from "./message.js";
 export {
   type AuthPayload,
@@ -123,3 +137,23 @@ export {
   type RuleViolation,
   rulesFor,
 } from "./rules.js";
+export { counterIvSource, randomIvSource, type SkIvSource } from "./sk-iv.js";
+export {
+  type FragmentLimits,
+  type IkeRole,
+  type SkFragment,
+  type SkOpenFailure,
+  type SkOpenResult,
+  SkProtection,
+  type SkProtectionOptions,
+} from "./sk-protect.js";
+export {
+  DEFAULT_MAX_FRAGMENTS,
+  DEFAULT_MAX_REASSEMBLY_BYTES,
+  type DecryptedFragment,
+  FragmentReassembler,
+  type FragmentReceiveResult,
+  type FragmentReject,
+  type ReassemblyOptions,
+  type ReassemblyResult,
+} from "./sk-reassembly.js";
