@@ -14,6 +14,7 @@ import { ipPacketLength, parseEspInsertion, writeIpLength } from "./ip.js";
 import type { EspParams, EspSaOptions } from "./options.js";
 import { resolveEspOptions } from "./options.js";
 import { padLength, TRAILER_LENGTH, writeTrailer } from "./padding.js";
+import { pooledRandom } from "./random-pool.js";
 import { EspTransform } from "./transform.js";
 import { UDP_HEADER_LENGTH, writeUdpHeader } from "./udp-encap.js";
 import type { EspWorkspace } from "./workspace.js";
@@ -37,7 +38,10 @@ export interface EspOutboundOptions extends EspSaOptions {
    * unpredictable bytes from `random` (RFC 3602 §3). Tests inject fixed IVs here.
    */
   readonly iv?: EspIvSource;
-  /** Cryptographically secure random bytes into `out` (CBC IVs). Default `crypto.getRandomValues`. */
+  /**
+   * Cryptographically secure random bytes into `out` (CBC IVs). Default `crypto.getRandomValues`,
+   * drawn through a pool refilled 4 KiB at a time.
+   */
   readonly random?: (out: Uint8Array) => void;
   /**
    * TFC padding (RFC 4303 §2.7), tunnel mode only: inner packets shorter than this are followed
@@ -138,7 +142,7 @@ export class EspOutboundSa<A extends boolean = false> {
     this.#seqHi = Number(last >> 32n);
     this.#seqLo = Number(last & BigInt(U32));
     this.headroom = (p.udp === undefined ? 0 : UDP_HEADER_LENGTH) + ESP_HEADER_LENGTH + p.ivLength;
-    const random = options.random ?? ((out: Uint8Array) => void globalThis.crypto.getRandomValues(out));
+    const random = options.random ?? pooledRandom((out) => void globalThis.crypto.getRandomValues(out));
     const cbc = p.encryption.kind === "cipher" && p.encryption.primitive !== "aes-ctr";
     this.#iv = options.iv ?? (cbc ? (iv: Uint8Array) => random(iv) : counterIv);
     this.#crypto = new EspTransform(backend, p);
