@@ -37,12 +37,15 @@ class ReusableGhash extends GHASH {
 
   /** GHASH update with `data` zero-padded to a whole number of blocks (SP 800-38D §7.1 step 5). */
   absorb(data: Uint8Array): void {
-    const b = this.#block;
-    for (let at = 0; at < data.length; at += 16) {
-      for (let i = 0; i < 16; i++) b[i] = at + i < data.length ? data[at + i]! : 0;
-      // noble takes each block as four little-endian 32-bit words.
-      this._updateBlock(wordLE(b, 0), wordLE(b, 4), wordLE(b, 8), wordLE(b, 12));
+    // noble takes each block as four little-endian 32-bit words; whole blocks are read in place.
+    const whole = data.length - (data.length % 16);
+    for (let at = 0; at < whole; at += 16) {
+      this._updateBlock(wordLE(data, at), wordLE(data, at + 4), wordLE(data, at + 8), wordLE(data, at + 12));
     }
+    if (whole === data.length) return;
+    const b = this.#block;
+    for (let i = 0; i < 16; i++) b[i] = whole + i < data.length ? data[whole + i]! : 0;
+    this._updateBlock(wordLE(b, 0), wordLE(b, 4), wordLE(b, 8), wordLE(b, 12));
     b.fill(0);
   }
 
