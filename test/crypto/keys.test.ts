@@ -79,25 +79,26 @@ describe("parseSpki / parsePkcs8 on keys made by OpenSSL", () => {
     expect(pub).toEqual({ kind: "rsa", n: key.n, e: key.e, size: 256, bits: 2048 });
   });
 
-  it.each(["P-256", "P-384", "P-521"] as const)(
-    "EC %s: point and scalar match OpenSSL's JWK",
-    (namedCurve) => {
-      const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve });
-      const jwk = privateKey.export({ format: "jwk" });
-      const size = { "P-256": 32, "P-384": 48, "P-521": 66 }[namedCurve];
-      const curve = { "P-256": "p256", "P-384": "p384", "P-521": "p521" }[namedCurve];
-      expect(parseSpki(spkiOf(publicKey))).toEqual({
-        kind: "ec",
-        curve,
-        point: fromHex(`04${b64url(jwk.x).padStart(2 * size, "0")}${b64url(jwk.y).padStart(2 * size, "0")}`),
-      });
-      expect(parsePkcs8(pkcs8Of(privateKey))).toEqual({
-        kind: "ec",
-        curve,
-        scalar: fromHex(b64url(jwk.d).padStart(2 * size, "0")),
-      });
-    },
-  );
+  it.each([
+    "P-256",
+    "P-384",
+    "P-521",
+  ] as const)("EC %s: point and scalar match OpenSSL's JWK", (namedCurve) => {
+    const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve });
+    const jwk = privateKey.export({ format: "jwk" });
+    const size = { "P-256": 32, "P-384": 48, "P-521": 66 }[namedCurve];
+    const curve = { "P-256": "p256", "P-384": "p384", "P-521": "p521" }[namedCurve];
+    expect(parseSpki(spkiOf(publicKey))).toEqual({
+      kind: "ec",
+      curve,
+      point: fromHex(`04${b64url(jwk.x).padStart(2 * size, "0")}${b64url(jwk.y).padStart(2 * size, "0")}`),
+    });
+    expect(parsePkcs8(pkcs8Of(privateKey))).toEqual({
+      kind: "ec",
+      curve,
+      scalar: fromHex(b64url(jwk.d).padStart(2 * size, "0")),
+    });
+  });
 
   it("EC P-256 fixture, with and without the optional public key in ECPrivateKey", () => {
     const der = pemToDer(fixture("initiator-ecdsa.pk8.pem"), "PRIVATE KEY");

@@ -30,14 +30,13 @@ describe.each([nobleDataPlane, nodeDataPlane])("PRFs on the $name data plane", (
   });
 
   // RFC 4868 §2.7.1 PRF-1 to PRF-6 are RFC 4231 cases 1–4, 6 and 7 (case 5 is a truncated MAC).
-  it.each(V.RFC4231_HMAC.filter((v) => v.sha256.length === 64))(
-    "PRF-HMAC-SHA2, RFC 4868 §2.7.1 / $name",
-    (v) => {
-      expect(prfHex("hmac-sha256", v.key, v.data)).toBe(v.sha256);
-      expect(prfHex("hmac-sha384", v.key, v.data)).toBe(v.sha384);
-      expect(prfHex("hmac-sha512", v.key, v.data)).toBe(v.sha512);
-    },
-  );
+  it.each(
+    V.RFC4231_HMAC.filter((v) => v.sha256.length === 64),
+  )("PRF-HMAC-SHA2, RFC 4868 §2.7.1 / $name", (v) => {
+    expect(prfHex("hmac-sha256", v.key, v.data)).toBe(v.sha256);
+    expect(prfHex("hmac-sha384", v.key, v.data)).toBe(v.sha384);
+    expect(prfHex("hmac-sha512", v.key, v.data)).toBe(v.sha512);
+  });
 
   it.each(V.RFC2202_HMAC.filter((v) => !v.name.endsWith("(96)")))("PRF $name", (v) => {
     expect(prfHex(v.mac, v.key, v.data)).toBe(v.digest);

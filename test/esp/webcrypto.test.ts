@@ -36,36 +36,35 @@ const SUITES: readonly EspSaOptions[] = [
   },
 ];
 
-describe.each(SUITES.map((s) => ({ s, name: `${s.encryption} ${s.mode}` })))(
-  "ESP with WebCrypto: $name",
-  ({ s }) => {
-    it("async protect -> sync unprotect, sync protect -> async unprotect, tampering dropped", async () => {
-      const asyncOut = new EspOutboundSa(webcrypto, s);
-      const syncIn = new EspInboundSa(nobleBackend, { ...s, replayWindow: 64 });
-      const syncOut = new EspOutboundSa(nobleBackend, s);
-      const asyncIn = new EspInboundSa(webcrypto, { ...s, replayWindow: 64 });
-      for (let n = 0; n < 5; n++) {
-        const inner = ipv4Packet(17, key(8 + n * 9, n));
-        const wire = new Uint8Array(asyncOut.maxOutputLength(inner.length));
-        const len = await asyncOut.protectAsync(inner, 0, inner.length, wire, 0);
-        expect(typeof len).toBe("number");
-        const r = syncIn.unprotect(wire, 0, len as number);
-        expect(r.status).toBe("packet");
-        expect(toHex(wire.subarray(r.offset, r.offset + r.length))).toBe(toHex(inner));
+describe.each(SUITES.map((s) => ({ s, name: `${s.encryption} ${s.mode}` })))("ESP with WebCrypto: $name", ({
+  s,
+}) => {
+  it("async protect -> sync unprotect, sync protect -> async unprotect, tampering dropped", async () => {
+    const asyncOut = new EspOutboundSa(webcrypto, s);
+    const syncIn = new EspInboundSa(nobleBackend, { ...s, replayWindow: 64 });
+    const syncOut = new EspOutboundSa(nobleBackend, s);
+    const asyncIn = new EspInboundSa(webcrypto, { ...s, replayWindow: 64 });
+    for (let n = 0; n < 5; n++) {
+      const inner = ipv4Packet(17, key(8 + n * 9, n));
+      const wire = new Uint8Array(asyncOut.maxOutputLength(inner.length));
+      const len = await asyncOut.protectAsync(inner, 0, inner.length, wire, 0);
+      expect(typeof len).toBe("number");
+      const r = syncIn.unprotect(wire, 0, len as number);
+      expect(r.status).toBe("packet");
+      expect(toHex(wire.subarray(r.offset, r.offset + r.length))).toBe(toHex(inner));
 
-        const wire2 = new Uint8Array(syncOut.maxOutputLength(inner.length));
-        const len2 = syncOut.protect(inner, 0, inner.length, wire2, 0) as number;
-        const tampered = wire2.slice(0, len2);
-        tampered[len2 - 1]! ^= 1;
-        const bad = await asyncIn.unprotectAsync(tampered, 0, len2);
-        expect(bad.status).toBe("dropped");
-        expect(bad.reason).toBe("icv-mismatch");
-        const r2 = await asyncIn.unprotectAsync(wire2, 0, len2);
-        expect(r2.status).toBe("packet");
-        expect(toHex(wire2.subarray(r2.offset, r2.offset + r2.length))).toBe(toHex(inner));
-      }
-      expect(asyncIn.counters.authFailures).toBe(5);
-      for (const sa of [asyncOut, syncOut, syncIn, asyncIn]) sa.destroy();
-    });
-  },
-);
+      const wire2 = new Uint8Array(syncOut.maxOutputLength(inner.length));
+      const len2 = syncOut.protect(inner, 0, inner.length, wire2, 0) as number;
+      const tampered = wire2.slice(0, len2);
+      tampered[len2 - 1]! ^= 1;
+      const bad = await asyncIn.unprotectAsync(tampered, 0, len2);
+      expect(bad.status).toBe("dropped");
+      expect(bad.reason).toBe("icv-mismatch");
+      const r2 = await asyncIn.unprotectAsync(wire2, 0, len2);
+      expect(r2.status).toBe("packet");
+      expect(toHex(wire2.subarray(r2.offset, r2.offset + r2.length))).toBe(toHex(inner));
+    }
+    expect(asyncIn.counters.authFailures).toBe(5);
+    for (const sa of [asyncOut, syncOut, syncIn, asyncIn]) sa.destroy();
+  });
+});

@@ -95,91 +95,88 @@ function oracleCase(
   };
 }
 
-describe.each([nobleBackend, nodeBackend].map((backend: CryptoBackend) => ({ backend, name: backend.name })))(
-  "scapy AH interop, $name backend",
-  ({ backend }) => {
-    it("scapy verifies and strips what ike-ts protects", () => {
-      const cases: OracleCase[] = [];
-      const expected: string[] = [];
-      let spi = 0x5000;
-      for (const alg of ALGORITHMS)
-        for (const shape of SHAPES) {
-          const id = spi++;
-          const k = key(integrityByName(alg.name)!.keyLength, id & 0xff);
-          const esnHigh = shape.esn ? 3 : 0;
-          const sa = new AhOutboundSa(backend, {
-            spi: id,
-            integrity: alg.name,
-            key: k,
-            mode: shape.mode,
-            esn: shape.esn,
-            allowLegacy: "legacy" in alg,
-            ...(shape.mode === "tunnel" ? { tunnel: OUTER_BYTES[shape.family] } : {}),
-            ...(shape.esn ? { lastSequence: (BigInt(esnHigh) << 32n) + 99n } : {}),
-          });
-          INNER[shape.family].forEach((inner, n) => {
-            const buf = new Uint8Array(sa.headroom + inner.length);
-            buf.set(inner, sa.headroom);
-            const at = sa.protect(buf, sa.headroom, buf.length);
-            expect(typeof at).toBe("number");
-            cases.push(
-              oracleCase(alg, shape, id, k, "decrypt", 100 + n, esnHigh, buf.subarray(at as number)),
-            );
-            expected.push(toHex(inner));
-          });
-          sa.destroy();
-        }
-      const results = runOracle(cases);
-      const failures = results.flatMap((r, i) =>
-        r.ok && r.packet === expected[i]
-          ? []
-          : [
-              `${cases[i]!.auth_algo} ${JSON.stringify(cases[i]!.tunnel)} esn=${cases[i]!.esn_en}: ${r.error ?? r.packet}`,
-            ],
-      );
-      expect(failures).toEqual([]);
-      expect(cases.length).toBe(ALGORITHMS.length * SHAPES.length * 3);
-    });
+describe.each(
+  [nobleBackend, nodeBackend].map((backend: CryptoBackend) => ({ backend, name: backend.name })),
+)("scapy AH interop, $name backend", ({ backend }) => {
+  it("scapy verifies and strips what ike-ts protects", () => {
+    const cases: OracleCase[] = [];
+    const expected: string[] = [];
+    let spi = 0x5000;
+    for (const alg of ALGORITHMS)
+      for (const shape of SHAPES) {
+        const id = spi++;
+        const k = key(integrityByName(alg.name)!.keyLength, id & 0xff);
+        const esnHigh = shape.esn ? 3 : 0;
+        const sa = new AhOutboundSa(backend, {
+          spi: id,
+          integrity: alg.name,
+          key: k,
+          mode: shape.mode,
+          esn: shape.esn,
+          allowLegacy: "legacy" in alg,
+          ...(shape.mode === "tunnel" ? { tunnel: OUTER_BYTES[shape.family] } : {}),
+          ...(shape.esn ? { lastSequence: (BigInt(esnHigh) << 32n) + 99n } : {}),
+        });
+        INNER[shape.family].forEach((inner, n) => {
+          const buf = new Uint8Array(sa.headroom + inner.length);
+          buf.set(inner, sa.headroom);
+          const at = sa.protect(buf, sa.headroom, buf.length);
+          expect(typeof at).toBe("number");
+          cases.push(oracleCase(alg, shape, id, k, "decrypt", 100 + n, esnHigh, buf.subarray(at as number)));
+          expected.push(toHex(inner));
+        });
+        sa.destroy();
+      }
+    const results = runOracle(cases);
+    const failures = results.flatMap((r, i) =>
+      r.ok && r.packet === expected[i]
+        ? []
+        : [
+            `${cases[i]!.auth_algo} ${JSON.stringify(cases[i]!.tunnel)} esn=${cases[i]!.esn_en}: ${r.error ?? r.packet}`,
+          ],
+    );
+    expect(failures).toEqual([]);
+    expect(cases.length).toBe(ALGORITHMS.length * SHAPES.length * 3);
+  });
 
-    it("ike-ts verifies and strips what scapy protects", () => {
-      const cases: OracleCase[] = [];
-      const meta: { sa: AhInboundSa; inner: Uint8Array; label: string }[] = [];
-      const sas: AhInboundSa[] = [];
-      let spi = 0x6000;
-      for (const alg of ALGORITHMS)
-        for (const shape of SHAPES) {
-          const id = spi++;
-          const k = key(integrityByName(alg.name)!.keyLength, id & 0xff);
-          const sa = new AhInboundSa(backend, {
-            spi: id,
-            integrity: alg.name,
-            key: k,
-            mode: shape.mode,
-            esn: shape.esn,
-            allowLegacy: "legacy" in alg,
-            replayWindow: 64,
-          });
-          sas.push(sa);
-          INNER[shape.family].forEach((inner, n) => {
-            cases.push(oracleCase(alg, shape, id, k, "encrypt", 5 + n, 0, inner));
-            meta.push({ sa, inner, label: `${alg.name} ${JSON.stringify(shape)}` });
-          });
-        }
-      const results = runOracle(cases);
-      const failures: string[] = [];
-      results.forEach((r, i) => {
-        const m = meta[i]!;
-        if (!r.ok) {
-          failures.push(`${m.label}: scapy: ${r.error}`);
-          return;
-        }
-        const wire = fromHexString(r.packet!);
-        const at = m.sa.unprotect(wire, 0, wire.length);
-        const got = typeof at === "number" ? toHex(wire.subarray(at)) : at;
-        if (got !== toHex(m.inner)) failures.push(`${m.label}: ike-ts got ${got}`);
-      });
-      for (const sa of sas) sa.destroy();
-      expect(failures).toEqual([]);
+  it("ike-ts verifies and strips what scapy protects", () => {
+    const cases: OracleCase[] = [];
+    const meta: { sa: AhInboundSa; inner: Uint8Array; label: string }[] = [];
+    const sas: AhInboundSa[] = [];
+    let spi = 0x6000;
+    for (const alg of ALGORITHMS)
+      for (const shape of SHAPES) {
+        const id = spi++;
+        const k = key(integrityByName(alg.name)!.keyLength, id & 0xff);
+        const sa = new AhInboundSa(backend, {
+          spi: id,
+          integrity: alg.name,
+          key: k,
+          mode: shape.mode,
+          esn: shape.esn,
+          allowLegacy: "legacy" in alg,
+          replayWindow: 64,
+        });
+        sas.push(sa);
+        INNER[shape.family].forEach((inner, n) => {
+          cases.push(oracleCase(alg, shape, id, k, "encrypt", 5 + n, 0, inner));
+          meta.push({ sa, inner, label: `${alg.name} ${JSON.stringify(shape)}` });
+        });
+      }
+    const results = runOracle(cases);
+    const failures: string[] = [];
+    results.forEach((r, i) => {
+      const m = meta[i]!;
+      if (!r.ok) {
+        failures.push(`${m.label}: scapy: ${r.error}`);
+        return;
+      }
+      const wire = fromHexString(r.packet!);
+      const at = m.sa.unprotect(wire, 0, wire.length);
+      const got = typeof at === "number" ? toHex(wire.subarray(at)) : at;
+      if (got !== toHex(m.inner)) failures.push(`${m.label}: ike-ts got ${got}`);
     });
-  },
-);
+    for (const sa of sas) sa.destroy();
+    expect(failures).toEqual([]);
+  });
+});

@@ -240,84 +240,83 @@ function inboundSlice(b: Built, wire: Uint8Array): Uint8Array {
   return wire.subarray(ipLen + (b.shape.natT ? 8 : 0));
 }
 
-describe.each(BACKENDS.map((backend) => ({ backend, name: backend.name })))(
-  "scapy ESP interop, $name backend",
-  ({ backend }) => {
-    it("scapy decrypts what ike-ts protects, for every suite and shape", () => {
-      const cases: OracleCase[] = [];
-      const expected: string[] = [];
-      let spi = 0x2000;
-      for (const suite of SUITES)
-        for (const shape of shapesFor(suite, true)) {
-          const b = build(suite, shape, spi++);
-          // With ESN, start the 64-bit counter above 2^32 so the high-order bits are not zero.
-          const esnHigh = shape.esn ? 5 : 0;
-          const out = new EspOutboundSa(backend, {
-            ...saOptions(b),
-            ...(shape.esn ? { lastSequence: (BigInt(esnHigh) << 32n) + 40n } : {}),
-          });
-          for (let n = 0; n < 3; n++) {
-            const inner = innerPacket(shape.family, n * 5);
-            const wire = new Uint8Array(out.maxOutputLength(inner.length));
-            const len = out.protect(inner, 0, inner.length, wire, 0);
-            expect(typeof len).toBe("number");
-            const esp = wire.subarray(0, len as number);
-            const packet =
-              shape.mode === "tunnel" ? outerPacket(shape.family, shape.natT ? 17 : 50, esp) : esp.slice();
-            cases.push(oracleCase(b, "decrypt", 41 + n, esnHigh, packet));
-            expected.push(toHex(inner));
-          }
-          out.destroy();
+describe.each(
+  BACKENDS.map((backend) => ({ backend, name: backend.name })),
+)("scapy ESP interop, $name backend", ({ backend }) => {
+  it("scapy decrypts what ike-ts protects, for every suite and shape", () => {
+    const cases: OracleCase[] = [];
+    const expected: string[] = [];
+    let spi = 0x2000;
+    for (const suite of SUITES)
+      for (const shape of shapesFor(suite, true)) {
+        const b = build(suite, shape, spi++);
+        // With ESN, start the 64-bit counter above 2^32 so the high-order bits are not zero.
+        const esnHigh = shape.esn ? 5 : 0;
+        const out = new EspOutboundSa(backend, {
+          ...saOptions(b),
+          ...(shape.esn ? { lastSequence: (BigInt(esnHigh) << 32n) + 40n } : {}),
+        });
+        for (let n = 0; n < 3; n++) {
+          const inner = innerPacket(shape.family, n * 5);
+          const wire = new Uint8Array(out.maxOutputLength(inner.length));
+          const len = out.protect(inner, 0, inner.length, wire, 0);
+          expect(typeof len).toBe("number");
+          const esp = wire.subarray(0, len as number);
+          const packet =
+            shape.mode === "tunnel" ? outerPacket(shape.family, shape.natT ? 17 : 50, esp) : esp.slice();
+          cases.push(oracleCase(b, "decrypt", 41 + n, esnHigh, packet));
+          expected.push(toHex(inner));
         }
-      const results = runOracle(cases);
-      const failures = results.flatMap((r, i) =>
-        r.ok && r.packet === expected[i]
-          ? []
-          : [`${JSON.stringify({ ...cases[i], packet: undefined })}: ${r.error ?? r.packet}`],
-      );
-      expect(failures).toEqual([]);
-      expect(results.length).toBe(cases.length);
-      expect(cases.length).toBeGreaterThan(SUITES.length * 8 * 3);
-    });
+        out.destroy();
+      }
+    const results = runOracle(cases);
+    const failures = results.flatMap((r, i) =>
+      r.ok && r.packet === expected[i]
+        ? []
+        : [`${JSON.stringify({ ...cases[i], packet: undefined })}: ${r.error ?? r.packet}`],
+    );
+    expect(failures).toEqual([]);
+    expect(results.length).toBe(cases.length);
+    expect(cases.length).toBeGreaterThan(SUITES.length * 8 * 3);
+  });
 
-    it("ike-ts unprotects what scapy encrypts, for every suite and shape", () => {
-      const cases: OracleCase[] = [];
-      const builds: Built[] = [];
-      const inners: Uint8Array[] = [];
-      let spi = 0x3000;
-      for (const suite of SUITES)
-        for (const shape of shapesFor(suite, false)) {
-          const b = build(suite, shape, spi++);
-          for (let n = 0; n < 3; n++) {
-            const inner = innerPacket(shape.family, 1 + n * 3);
-            cases.push(oracleCase(b, "encrypt", 7 + n, 0, inner));
-            builds.push(b);
-            inners.push(inner);
-          }
+  it("ike-ts unprotects what scapy encrypts, for every suite and shape", () => {
+    const cases: OracleCase[] = [];
+    const builds: Built[] = [];
+    const inners: Uint8Array[] = [];
+    let spi = 0x3000;
+    for (const suite of SUITES)
+      for (const shape of shapesFor(suite, false)) {
+        const b = build(suite, shape, spi++);
+        for (let n = 0; n < 3; n++) {
+          const inner = innerPacket(shape.family, 1 + n * 3);
+          cases.push(oracleCase(b, "encrypt", 7 + n, 0, inner));
+          builds.push(b);
+          inners.push(inner);
         }
-      const results = runOracle(cases);
-      const failures: string[] = [];
-      const sas = new Map<number, EspInboundSa>();
-      results.forEach((r, i) => {
-        const b = builds[i]!;
-        const label = `${b.suite.encryption}/${b.suite.keyBits} ${JSON.stringify(b.shape)}`;
-        if (!r.ok) {
-          failures.push(`${label}: scapy: ${r.error}`);
-          return;
-        }
-        let sa = sas.get(b.spi);
-        if (sa === undefined) {
-          sa = new EspInboundSa(backend, { ...saOptions(b), replayWindow: 64 });
-          sas.set(b.spi, sa);
-        }
-        const wire = inboundSlice(b, fromHexString(r.packet!));
-        const res = sa.unprotect(wire, 0, wire.length);
-        const got =
-          res.status === "packet" ? toHex(wire.subarray(res.offset, res.offset + res.length)) : res.reason;
-        if (got !== toHex(inners[i]!)) failures.push(`${label}: ike-ts got ${got}`);
-      });
-      for (const sa of sas.values()) sa.destroy();
-      expect(failures).toEqual([]);
+      }
+    const results = runOracle(cases);
+    const failures: string[] = [];
+    const sas = new Map<number, EspInboundSa>();
+    results.forEach((r, i) => {
+      const b = builds[i]!;
+      const label = `${b.suite.encryption}/${b.suite.keyBits} ${JSON.stringify(b.shape)}`;
+      if (!r.ok) {
+        failures.push(`${label}: scapy: ${r.error}`);
+        return;
+      }
+      let sa = sas.get(b.spi);
+      if (sa === undefined) {
+        sa = new EspInboundSa(backend, { ...saOptions(b), replayWindow: 64 });
+        sas.set(b.spi, sa);
+      }
+      const wire = inboundSlice(b, fromHexString(r.packet!));
+      const res = sa.unprotect(wire, 0, wire.length);
+      const got =
+        res.status === "packet" ? toHex(wire.subarray(res.offset, res.offset + res.length)) : res.reason;
+      if (got !== toHex(inners[i]!)) failures.push(`${label}: ike-ts got ${got}`);
     });
-  },
-);
+    for (const sa of sas.values()) sa.destroy();
+    expect(failures).toEqual([]);
+  });
+});
