@@ -23,9 +23,12 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
     packageJsonFullPath: resolve("package.json"),
   });
   const result = Extractor.invoke(config, { localBuild: local, showVerboseMessages: false });
-  if (!result.succeeded) {
+  if (!result.succeeded || (!local && result.apiReportChanged)) {
     failed++;
-    console.error(`api-extractor: ${subpath}: ${result.errorCount} errors, ${result.warningCount} warnings`);
+    console.error(
+      `api-extractor: ${subpath}: ${result.errorCount} errors, ${result.warningCount} warnings` +
+        (result.apiReportChanged ? ", public API differs from etc/" + name + ".api.md" : ""),
+    );
   } else {
     console.log(`api-extractor: ${subpath}: ok${result.apiReportChanged ? " (report updated)" : ""}`);
   }

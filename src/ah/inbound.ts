@@ -81,7 +81,7 @@ export class AhInboundSa<A extends boolean = false> {
 
   /**
    * @throws `RangeError` for a reserved SPI, a wrong key length or a bad window size;
-   *   {@link CryptoError} for an unknown or (without `allowLegacy`) legacy algorithm.
+   *   `CryptoError` for an unknown or (without `allowLegacy`) legacy algorithm.
    */
   constructor(backend: DataPlaneCrypto<A>, options: AhInboundOptions) {
     this.spi = checkSpi(options.spi);

@@ -36,7 +36,7 @@ export class AhIntegrity<A extends boolean> {
   readonly #salt: Uint8Array;
 
   /**
-   * @throws {@link CryptoError} `legacy-not-allowed` for HMAC-MD5-96 without `allowLegacy`,
+   * @throws `CryptoError` `legacy-not-allowed` for HMAC-MD5-96 without `allowLegacy`,
    *   `unsupported` for an unknown name; `RangeError` for a key of the wrong length.
    */
   constructor(

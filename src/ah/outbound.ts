@@ -91,7 +91,7 @@ export class AhOutboundSa<A extends boolean = false> {
 
   /**
    * @throws `RangeError` for a reserved SPI, a wrong key length, a tunnel option in transport mode
-   *   (or none in tunnel mode), or an out-of-range `lastSequence`; {@link CryptoError} for an
+   *   (or none in tunnel mode), or an out-of-range `lastSequence`; `CryptoError` for an
    *   unknown or (without `allowLegacy`) legacy algorithm.
    */
   constructor(backend: DataPlaneCrypto<A>, options: AhOutboundOptions) {

@@ -142,7 +142,7 @@ export class EspInboundSa<A extends boolean = false> {
 
   /**
    * @throws `RangeError` for a reserved SPI, a wrong key length, a bad window size or anti-replay
-   *   on a confidentiality-only SA; {@link CryptoError} for an unknown, disallowed or (without
+   *   on a confidentiality-only SA; `CryptoError` for an unknown, disallowed or (without
    *   `allowLegacy`) legacy algorithm.
    */
   constructor(backend: DataPlaneCrypto<A>, options: EspInboundOptions) {

@@ -59,7 +59,7 @@ function sizes(f: EspFraming): Sizes {
  * The bytes ESP adds to an inner IP packet of `innerLength` bytes, padding included: in tunnel
  * mode the outer header (IPv4 without options, or IPv6) too; in transport mode the packet keeps
  * its header (taken as 20 or 40 bytes, no options or extension headers) outside the encryption.
- * @throws {@link CryptoError} `unsupported` for an unknown transform name.
+ * @throws `CryptoError` `unsupported` for an unknown transform name.
  * @public
  */
 export function espOverhead(framing: EspFraming, innerLength: number): number {
@@ -75,7 +75,7 @@ export function espOverhead(framing: EspFraming, innerLength: number): number {
  * the packet's own header in transport mode. Tunnel mode, AES-CBC with HMAC-SHA1-96 over IPv4
  * and a 1500-byte path gives 1438, IOS's "plaintext mtu 1438, path mtu 1500".
  * @returns The plaintext MTU, or 0 when not even an empty payload fits.
- * @throws {@link CryptoError} `unsupported` for an unknown transform name.
+ * @throws `CryptoError` `unsupported` for an unknown transform name.
  * @public
  */
 export function plaintextMtu(framing: EspFraming, pathMtu: number): number {

@@ -94,7 +94,7 @@ const MIN_SPI = 256;
 /**
  * Validates the options shared by both directions.
  * @throws `RangeError` for a reserved SPI, a bad port, or a wrong key length;
- *   {@link CryptoError} `unsupported` for an unknown algorithm or a combination ESP does not allow,
+ *   `CryptoError` `unsupported` for an unknown algorithm or a combination ESP does not allow,
  *   `legacy-not-allowed` for DES/3DES/MD5 without `allowLegacy`.
  * @internal
  */

@@ -119,7 +119,7 @@ export class EspOutboundSa<A extends boolean = false> {
 
   /**
    * @throws `RangeError` for a reserved SPI, a wrong key length, TFC padding in transport mode or
-   *   an out-of-range `lastSequence`; {@link CryptoError} for an unknown, disallowed or (without
+   *   an out-of-range `lastSequence`; `CryptoError` for an unknown, disallowed or (without
    *   `allowLegacy`) legacy algorithm.
    */
   constructor(backend: DataPlaneCrypto<A>, options: EspOutboundOptions) {

@@ -57,7 +57,7 @@ export class EspTransform<A extends boolean> {
   /** True when {@link EspTransform.verify} may overwrite the payload even if the ICV fails (AEAD open). */
   readonly verifyWrites: boolean;
 
-  /** @throws {@link CryptoError} from the backend (`unsupported`, `invalid-key`). */
+  /** @throws `CryptoError` from the backend (`unsupported`, `invalid-key`). */
   constructor(backend: DataPlaneCrypto<A>, p: EspParams) {
     this.#p = p;
     const enc = p.encryption;
