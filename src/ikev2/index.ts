@@ -137,6 +137,35 @@ export {
   type RuleViolation,
   rulesFor,
 } from "./rules.js";
+export { parseIpAddress } from "./session/address.js";
+export { IkeResponderGuard, type IkeResponderGuardOptions } from "./session/cookie.js";
+export { IkeSession } from "./session/ike-session.js";
+export {
+  type EncryptionChoice,
+  type EspProposalConfig,
+  type IkeProposalConfig,
+  parseEspProposal,
+  parseIkeProposal,
+} from "./session/proposal-strings.js";
+export type {
+  ChildLifetime,
+  ChildSaInfo,
+  Endpoint,
+  IdentityConfig,
+  IkeDownReason,
+  IkeEvent,
+  IkeLogger,
+  IkeOutput,
+  IkeSaSnapshot,
+  IkeSessionConfig,
+  IkeSessionDeps,
+  IkeSessionState,
+  LocalEndpoint,
+  OutboundDatagram,
+  PskStore,
+  RetransmitConfig,
+  TrafficSelectorConfig,
+} from "./session/types.js";
 export { counterIvSource, randomIvSource, type SkIvSource } from "./sk-iv.js";
 export {
   type FragmentLimits,

@@ -1,0 +1,127 @@
+/**
+ * Configuration resolution: proposal strings parsed, every transform checked against the registry
+ * and the legacy policy (RFC 8247, RFC 8221), selectors parsed, defaults filled in. Runs once
+ * when a session starts, so negotiation only ever offers or accepts what ike-ts can do.
+ *
+ * @packageDocumentation
+ */
+import { encryptionByIkev2, integrityByIkev2, keGroupById, prfByIkev2 } from "../../crypto/registry.js";
+import type { TrafficSelector } from "../payloads/ts.js";
+import { idPayload } from "./identity.js";
+import {
+  type EncryptionChoice,
+  type EspProposalConfig,
+  type IkeProposalConfig,
+  parseEspProposal,
+  parseIkeProposal,
+} from "./proposal-strings.js";
+import { trafficSelector } from "./traffic-selectors.js";
+import type { ChildLifetime, IdentityConfig, IkeSessionConfig } from "./types.js";
+
+/** A configuration with defaults applied and every value checked. @internal */
+export interface ResolvedConfig {
+  readonly localId: IdentityConfig;
+  readonly remoteId: IdentityConfig | undefined;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly localNattPort: number;
+  readonly remoteNattPort: number;
+  readonly ikeProposals: readonly IkeProposalConfig[];
+  readonly espProposals: readonly EspProposalConfig[];
+  readonly localTs: readonly TrafficSelector[];
+  readonly remoteTs: readonly TrafficSelector[];
+  readonly mode: "tunnel" | "transport";
+  readonly natTraversal: boolean;
+  readonly forceEncapsulation: boolean;
+  readonly allowLegacy: boolean;
+  readonly retransmitTimeoutMs: number;
+  readonly retransmitFactor: number;
+  readonly retransmitTries: number;
+  readonly halfOpenTimeoutMs: number;
+  readonly childLifetime: ChildLifetime;
+}
+
+function checkLegacy(what: string, legacy: boolean | undefined, allowLegacy: boolean): void {
+  if (legacy === undefined) throw new RangeError(`${what} is not implemented`);
+  if (legacy && !allowLegacy) throw new RangeError(`${what} is legacy: set allowLegacy to use it`);
+}
+
+function checkEncryption(e: EncryptionChoice, allowLegacy: boolean, ike: boolean): void {
+  const spec = encryptionByIkev2(e.id);
+  checkLegacy(`ENCR ${e.id}`, spec?.legacy, allowLegacy);
+  // RFC 7296 §3.3.2 / RFC 4543: NULL and AES-GMAC cannot protect IKE.
+  if (ike && spec!.kind !== "aead" && spec!.kind !== "cipher") {
+    throw new RangeError(`${spec!.name} cannot protect an IKE SA`);
+  }
+  const bits = e.keyBits ?? (spec!.keyBits.length === 1 ? spec!.keyBits[0] : undefined);
+  if (bits === undefined || !spec!.keyBits.includes(bits)) {
+    throw new RangeError(`${spec!.name}: key size must be one of ${spec!.keyBits.join("/")} bits`);
+  }
+}
+
+function checkIke(p: IkeProposalConfig, allowLegacy: boolean): IkeProposalConfig {
+  if (p.encryption.length === 0 || p.prf.length === 0 || p.ke.length === 0) {
+    throw new RangeError("IKE proposal needs encryption, PRF and key exchange");
+  }
+  for (const e of p.encryption) checkEncryption(e, allowLegacy, true);
+  for (const id of p.integrity) checkLegacy(`INTEG ${id}`, integrityByIkev2(id)?.legacy, allowLegacy);
+  for (const id of p.prf) checkLegacy(`PRF ${id}`, prfByIkev2(id)?.legacy, allowLegacy);
+  for (const id of p.ke) checkLegacy(`KE ${id}`, keGroupById(id)?.legacy, allowLegacy);
+  return p;
+}
+
+function checkEsp(p: EspProposalConfig, allowLegacy: boolean): EspProposalConfig {
+  if (p.encryption.length === 0) throw new RangeError("ESP proposal needs encryption");
+  for (const e of p.encryption) checkEncryption(e, allowLegacy, false);
+  for (const id of p.integrity) {
+    const spec = integrityByIkev2(id);
+    checkLegacy(`INTEG ${id}`, spec?.legacy, allowLegacy);
+    // RFC 4543 §3: the AES-GMAC integrity transforms are AH's.
+    if (spec!.mac === undefined) throw new RangeError(`${spec!.name} is not an ESP integrity transform`);
+  }
+  for (const id of p.ke) checkLegacy(`KE ${id}`, keGroupById(id)?.legacy, allowLegacy);
+  return p;
+}
+
+/**
+ * Applies defaults and validates.
+ * @throws `RangeError` / `TypeError` for an unusable configuration (unknown or legacy algorithm,
+ *   empty proposal list, bad selector or identity).
+ * @internal
+ */
+export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
+  const allowLegacy = c.allowLegacy ?? false;
+  if (c.ikeProposals.length === 0 || c.espProposals.length === 0) {
+    throw new RangeError("at least one IKE and one ESP proposal are needed");
+  }
+  idPayload("IDi", c.localId);
+  if (c.remoteId !== undefined) idPayload("IDr", c.remoteId);
+  const localTs = c.localTs.map(trafficSelector);
+  const remoteTs = c.remoteTs.map(trafficSelector);
+  if (localTs.length === 0 || remoteTs.length === 0) throw new RangeError("traffic selectors are needed");
+  return {
+    localId: c.localId,
+    remoteId: c.remoteId,
+    localAddress: c.localAddress,
+    localPort: c.localPort ?? 500,
+    localNattPort: c.localNattPort ?? 4500,
+    remoteNattPort: c.remoteNattPort ?? 4500,
+    ikeProposals: c.ikeProposals.map((p) =>
+      checkIke(typeof p === "string" ? parseIkeProposal(p) : p, allowLegacy),
+    ),
+    espProposals: c.espProposals.map((p) =>
+      checkEsp(typeof p === "string" ? parseEspProposal(p) : p, allowLegacy),
+    ),
+    localTs,
+    remoteTs,
+    mode: c.mode ?? "tunnel",
+    natTraversal: c.natTraversal ?? true,
+    forceEncapsulation: c.forceEncapsulation ?? false,
+    allowLegacy,
+    retransmitTimeoutMs: c.retransmit?.timeoutMs ?? 1000,
+    retransmitFactor: c.retransmit?.factor ?? 2,
+    retransmitTries: c.retransmit?.tries ?? 5,
+    halfOpenTimeoutMs: c.halfOpenTimeoutMs ?? 30_000,
+    childLifetime: c.childLifetime ?? { softSeconds: 3300, hardSeconds: 3600 },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Identities as configured ({@link IdentityConfig}) and as carried in IDi/IDr (RFC 7296 §3.5).
+ *
+ * @packageDocumentation
+ */
+import { concat, equalConstantTime, utf8 } from "../../wire/bytes.js";
+import { IdType } from "../constants.js";
+import type { IdPayload } from "../payloads/id.js";
+import { parseIpAddress } from "./address.js";
+import type { IdentityConfig } from "./types.js";
+
+const ID_TYPES: Readonly<Record<IdentityConfig["type"], number>> = {
+  fqdn: IdType.ID_FQDN,
+  rfc822: IdType.ID_RFC822_ADDR,
+  ipv4: IdType.ID_IPV4_ADDR,
+  ipv6: IdType.ID_IPV6_ADDR,
+  "key-id": IdType.ID_KEY_ID,
+};
+
+/** RFC 7296 §3.5: ID Type, then three RESERVED octets, then the data. */
+const ID_RESERVED = new Uint8Array(3);
+
+/**
+ * The ID payload of a configured identity.
+ * @throws `TypeError` for an address that does not parse or has the wrong family.
+ * @internal
+ */
+export function idPayload(type: "IDi" | "IDr", id: IdentityConfig): IdPayload {
+  const idType = ID_TYPES[id.type];
+  let data: Uint8Array;
+  if (id.type === "ipv4" || id.type === "ipv6") {
+    data = typeof id.value === "string" ? parseIpAddress(id.value) : id.value;
+    if (data.length !== (id.type === "ipv4" ? 4 : 16)) throw new TypeError(`not an ${id.type} identity`);
+  } else {
+    data = typeof id.value === "string" ? utf8(id.value) : id.value;
+  }
+  return { type, idType, data };
+}
+
+/** The configured form of a received ID payload, or `undefined` for a type we do not configure. @internal */
+export function identityOf(p: IdPayload): IdentityConfig | undefined {
+  const entry = Object.entries(ID_TYPES).find(([, n]) => n === p.idType);
+  if (entry === undefined) return undefined;
+  const type = entry[0] as IdentityConfig["type"];
+  if (type === "key-id") return { type, value: p.data.slice() };
+  if (type === "ipv4" || type === "ipv6") return { type, value: p.data.slice() };
+  return { type, value: new TextDecoder().decode(p.data) };
+}
+
+/** True when the payload names the configured identity (same type, same octets). @internal */
+export function idMatches(p: IdPayload, id: IdentityConfig): boolean {
+  const ours = idPayload(p.type, id);
+  return ours.idType === p.idType && equalConstantTime(ours.data, p.data);
+}
+
+/** RestOfInitIDPayload / RestOfRespIDPayload: ID Type, RESERVED, data (RFC 7296 §2.15). @internal */
+export function idPayloadBody(p: IdPayload): Uint8Array {
+  return concat(Uint8Array.of(p.idType), ID_RESERVED, p.data);
+}

@@ -1,0 +1,271 @@
+/**
+ * The plain-object vocabulary of an {@link IkeSession}: its configuration, the injected
+ * dependencies (crypto backend, PSK store, logger, ESP SPI allocator), and what each call returns
+ * (datagrams to send, events, the next wake-up time).
+ *
+ * @packageDocumentation
+ */
+import type { CryptoBackend } from "../../crypto/backend.js";
+import type { EspSaOptions } from "../../esp/options.js";
+import type { TrafficSelector } from "../payloads/ts.js";
+import type { EspProposalConfig, IkeProposalConfig } from "./proposal-strings.js";
+
+/** An IP address (dotted IPv4 or IPv6 text) and a UDP port. @public */
+export interface Endpoint {
+  /** `"198.18.1.1"`, `"2001:db8::1"`; IPv4-mapped IPv6 (`"::ffff:198.18.1.1"`) counts as IPv4. */
+  readonly address: string;
+  /** UDP port. */
+  readonly port: number;
+}
+
+/**
+ * The local end a datagram arrived on: the socket's port, and its address when the transport
+ * knows it (otherwise the configured {@link IkeSessionConfig.localAddress} is assumed).
+ * @public
+ */
+export interface LocalEndpoint {
+  /** The local UDP port the datagram arrived on (500, 4500, or the configured ones). */
+  readonly port: number;
+  /** The local address the datagram was sent to, when known. */
+  readonly address?: string;
+}
+
+/**
+ * An identity (RFC 7296 §3.5). `value` is text for FQDN, RFC822 and IP addresses; KEY_ID takes
+ * raw octets or text (sent as UTF-8).
+ * @public
+ */
+export interface IdentityConfig {
+  /** ID type. */
+  readonly type: "fqdn" | "rfc822" | "ipv4" | "ipv6" | "key-id";
+  /** The identity. */
+  readonly value: string | Uint8Array;
+}
+
+/** A traffic selector: CIDR (`"10.0.0.0/24"`), one address, a range `"a-b"`, or a decoded selector. @public */
+export type TrafficSelectorConfig = string | TrafficSelector;
+
+/**
+ * Pre-shared keys by identity pair (RFC 7296 §2.15). Return `undefined` when no key exists; the
+ * session then fails authentication (responder: AUTHENTICATION_FAILED; initiator: it never sends).
+ * @public
+ */
+export interface PskStore {
+  /**
+   * The key shared by `localId` and `remoteId`. `remoteId` is the configured peer identity, or the
+   * received one for a responder; it is `undefined` for an initiator configured without one (the
+   * same key then also verifies the responder).
+   */
+  getPsk(localId: IdentityConfig, remoteId: IdentityConfig | undefined): Uint8Array | undefined;
+}
+
+/** Log sink; messages name exchanges and notifies (`IKE_AUTH`, `NO_PROPOSAL_CHOSEN`). @public */
+export interface IkeLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Retransmission of requests (RFC 7296 §2.1). @public */
+export interface RetransmitConfig {
+  /** First timeout in milliseconds; each next one is `factor` times longer. Default 1000. */
+  readonly timeoutMs?: number;
+  /** Growth factor of the timeout. Default 2. */
+  readonly factor?: number;
+  /** Retransmissions before giving up (the request is sent `tries + 1` times). Default 5. */
+  readonly tries?: number;
+}
+
+/** Child SA lifetimes handed to the SAD with the Child SA (the SAD enforces them). @public */
+export interface ChildLifetime {
+  /** Soft lifetime (rekey) in seconds. */
+  readonly softSeconds: number;
+  /** Hard lifetime (expire) in seconds. */
+  readonly hardSeconds: number;
+}
+
+/**
+ * One IKE SA's configuration. Proposals are either structured ({@link IkeProposalConfig}) or
+ * strongSwan-style strings (`"aes256gcm16-prfsha256-x25519"`, ESP `"aes128-sha256"`), most
+ * preferred first.
+ * @public
+ */
+export interface IkeSessionConfig {
+  /** Our identity, sent in IDi / IDr. */
+  readonly localId: IdentityConfig;
+  /**
+   * The peer's identity. Initiator: also sent as IDr. Both roles: the peer's ID payload must equal
+   * it. Absent: any peer identity is accepted, and the PSK store is asked with the received one.
+   */
+  readonly remoteId?: IdentityConfig;
+  /** Our address (for NAT detection hashes, RFC 7296 §2.23). */
+  readonly localAddress: string;
+  /** The peer's address and IKE port (initiator; a responder answers wherever requests come from). */
+  readonly remote?: Endpoint;
+  /** Our IKE port. Default 500. */
+  readonly localPort?: number;
+  /** Our NAT-T port (RFC 7296 §2.23). Default 4500. */
+  readonly localNattPort?: number;
+  /** The peer's NAT-T port. Default 4500. */
+  readonly remoteNattPort?: number;
+  /** IKE SA proposals. */
+  readonly ikeProposals: readonly (string | IkeProposalConfig)[];
+  /** ESP proposals of the first Child SA. */
+  readonly espProposals: readonly (string | EspProposalConfig)[];
+  /** Our end's traffic selectors. */
+  readonly localTs: readonly TrafficSelectorConfig[];
+  /** The peer's end's traffic selectors. */
+  readonly remoteTs: readonly TrafficSelectorConfig[];
+  /** Child SA mode. Default `"tunnel"`. */
+  readonly mode?: "tunnel" | "transport";
+  /** NAT detection and traversal (RFC 7296 §2.23). Default true. */
+  readonly natTraversal?: boolean;
+  /**
+   * Use UDP encapsulation even without a NAT: the initiator moves to the NAT-T port after
+   * IKE_SA_INIT, the responder fakes a NAT by sending a source hash for no real address.
+   * Default false.
+   */
+  readonly forceEncapsulation?: boolean;
+  /** Allow legacy algorithms (DES, 3DES, MD5, DH 1/2/5; RFC 8247, RFC 8221). Default false. */
+  readonly allowLegacy?: boolean;
+  /** Request retransmission. */
+  readonly retransmit?: RetransmitConfig;
+  /** Responder: how long an IKE SA may wait for IKE_AUTH before it is dropped. Default 30000 ms. */
+  readonly halfOpenTimeoutMs?: number;
+  /** Child SA lifetimes. Default soft 3300 s, hard 3600 s. */
+  readonly childLifetime?: ChildLifetime;
+}
+
+/** What an {@link IkeSession} is given instead of doing I/O. @public */
+export interface IkeSessionDeps {
+  /** Crypto, randomness (SPIs, nonces, IVs) included. */
+  readonly backend: CryptoBackend;
+  /** Pre-shared keys. */
+  readonly psk: PskStore;
+  /** A fresh inbound ESP SPI, 256 … 2^32 − 1, unique among our inbound SAs (the SAD's job). */
+  readonly allocateSpi: () => number;
+  /** Optional log sink. */
+  readonly logger?: IkeLogger;
+}
+
+/**
+ * One datagram to send. `data` is the IKE message itself; when `nonEspMarker` is true the
+ * transport prepends the four zero octets of the non-ESP marker (RFC 3948 §2.2, RFC 7296 §2.23)
+ * and sends from `localPort` (a NAT-T port). On receipt, the transport strips the marker from
+ * datagrams on a NAT-T port before calling `receive` (and hands datagrams without it to ESP).
+ * @public
+ */
+export interface OutboundDatagram {
+  /** The IKE message. */
+  readonly data: Uint8Array;
+  /** Where to send it. */
+  readonly remote: Endpoint;
+  /** The local port to send it from. */
+  readonly localPort: number;
+  /** Prepend the 4-octet non-ESP marker. */
+  readonly nonEspMarker: boolean;
+}
+
+/** Why an IKE SA ended. @public */
+export type IkeDownReason =
+  | "closed"
+  | "deleted-by-peer"
+  | "timeout"
+  | "half-open-timeout"
+  | "authentication-failed"
+  | "no-proposal-chosen"
+  | "invalid-syntax"
+  | "negotiation-failed";
+
+/**
+ * A Child SA, ready for the data plane: `inbound` and `outbound` are the options of
+ * `EspInboundSa` / `EspOutboundSa` (the SAs copy the keys; the session zeroizes its own copies
+ * when the Child SA or the IKE SA is deleted).
+ * @public
+ */
+export interface ChildSaInfo {
+  /** Our inbound SPI (the one we sent) and the ESP options to receive with. */
+  readonly inbound: EspSaOptions;
+  /** The peer's inbound SPI and the ESP options to send with. */
+  readonly outbound: EspSaOptions;
+  /** Tunnel or transport. */
+  readonly mode: "tunnel" | "transport";
+  /** Negotiated traffic selectors of our end. */
+  readonly localTs: readonly TrafficSelector[];
+  /** Negotiated traffic selectors of the peer's end. */
+  readonly remoteTs: readonly TrafficSelector[];
+  /** Outer addresses: ours and the peer's (for tunnel mode and UDP encapsulation). */
+  readonly localAddress: string;
+  /** The peer's outer address. */
+  readonly remoteAddress: string;
+  /** False when the peer sent ESP_TFC_PADDING_NOT_SUPPORTED (RFC 7296 §3.10.1). */
+  readonly peerAcceptsTfcPadding: boolean;
+  /** Lifetimes from the configuration. */
+  readonly lifetime: ChildLifetime;
+}
+
+/** Monitoring view of an IKE SA. @public */
+export interface IkeSaSnapshot {
+  /** Our role. */
+  readonly role: "initiator" | "responder";
+  /** Session state. */
+  readonly state: IkeSessionState;
+  /** SPIi, hex. */
+  readonly spiI: string;
+  /** SPIr, hex (zeros until known). */
+  readonly spiR: string;
+  /** The peer's current address and port. */
+  readonly remote: Endpoint;
+  /** Our identity. */
+  readonly localId: IdentityConfig;
+  /** The peer's authenticated identity, once known. */
+  readonly remoteId: IdentityConfig | undefined;
+  /** Negotiated algorithms (registry names), once IKE_SA_INIT completed. */
+  readonly algorithms:
+    | {
+        readonly encryption: string;
+        readonly keyBits: number | undefined;
+        readonly integrity: string | undefined;
+        readonly prf: string;
+        readonly keGroup: string;
+      }
+    | undefined;
+  /** True when IKE and ESP use UDP encapsulation (NAT detected or forced). */
+  readonly natTraversal: boolean;
+  /** `now` when the session was created. */
+  readonly createdAt: number;
+  /** Number of installed Child SAs. */
+  readonly childSas: number;
+}
+
+/** Session states. @public */
+export type IkeSessionState = "init-sent" | "auth-sent" | "init-done" | "established" | "deleting" | "closed";
+
+/** Something that happened, for the caller to act on. @public */
+export type IkeEvent =
+  | { readonly type: "ike-sa-up"; readonly snapshot: IkeSaSnapshot }
+  | { readonly type: "ike-sa-down"; readonly reason: IkeDownReason }
+  | { readonly type: "child-sa-up"; readonly child: ChildSaInfo }
+  | {
+      readonly type: "child-sa-down";
+      readonly inboundSpi: number;
+      readonly outboundSpi: number;
+      readonly reason: "deleted-by-peer" | "ike-sa-down";
+    }
+  | {
+      /** An error notify received from the peer (RFC 7296 §3.10.1). */
+      readonly type: "error";
+      readonly exchange: string;
+      readonly notifyType: number;
+      readonly notifyName: string;
+    };
+
+/** What a call to an {@link IkeSession} asks the caller to do. @public */
+export interface IkeOutput {
+  /** Datagrams to send, in order. */
+  readonly datagrams: readonly OutboundDatagram[];
+  /** Events, in order. */
+  readonly events: readonly IkeEvent[];
+  /** When to call `tick` next (the caller's clock, milliseconds); `undefined`: no timer needed. */
+  readonly nextTick: number | undefined;
+}
