@@ -1,0 +1,189 @@
+/**
+ * Drives an ike-ts IkeSession as initiator over the Node UDP transport towards a charon peer, and
+ * sends an ICMP echo through the resulting Child SA with ike-ts's own ESP (ESP in UDP, RFC 3948).
+ */
+import type { CryptoBackend } from "../../src/crypto/backend.js";
+import { EspInboundSa } from "../../src/esp/inbound.js";
+import type { EspSaOptions } from "../../src/esp/options.js";
+import { EspOutboundSa } from "../../src/esp/outbound.js";
+import { IkeSession } from "../../src/ikev2/session/ike-session.js";
+import type { ChildSaInfo, IkeEvent, IkeOutput, IkeSessionConfig } from "../../src/ikev2/session/types.js";
+import { checksumAdd, finishChecksum } from "../../src/ip/header.js";
+import { UdpTransport } from "../../src/node/udp-transport.js";
+import { utf8 } from "../../src/wire/bytes.js";
+import { INTEROP_PSK, type PeerEnv, RESPONDER_ID } from "./peer.js";
+
+/** Inner addresses of the examples: ours 198.19.0.1, charon's 198.19.0.2. */
+const INNER_LOCAL = [198, 19, 0, 1];
+const INNER_REMOTE = [198, 19, 0, 2];
+
+/** A running initiator: its session, events so far, and the ESP SAs of the first Child SA. */
+export interface Initiator {
+  readonly session: IkeSession;
+  readonly events: IkeEvent[];
+  readonly transport: UdpTransport;
+  /** Resolves with the first Child SA, or rejects on ike-sa-down / an error notify. */
+  readonly childUp: Promise<ChildSaInfo>;
+  /** Sends one ICMP echo through the Child SA and resolves with the decrypted reply's payload. */
+  ping(sequence: number, timeoutMs: number): Promise<Uint8Array>;
+  /** Sends the IKE SA delete and resolves when the session reports ike-sa-down. */
+  close(timeoutMs: number): Promise<void>;
+  /** Releases sockets and timers. */
+  dispose(): Promise<void>;
+}
+
+/** Starts an initiator from `env.HOST4` to `env.PEER4` with the examples' PSK and selectors. */
+export async function startInitiator(
+  env: PeerEnv,
+  backend: CryptoBackend,
+  proposals: { ike: string; esp: string },
+): Promise<Initiator> {
+  const events: IkeEvent[] = [];
+  let session: IkeSession | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let espOut: EspOutboundSa | undefined;
+  let espIn: EspInboundSa | undefined;
+  let child: ChildSaInfo | undefined;
+  const replies: ((payload: Uint8Array) => void)[] = [];
+  const downWaiters: (() => void)[] = [];
+  let resolveChild!: (c: ChildSaInfo) => void;
+  let rejectChild!: (e: Error) => void;
+  const childUp = new Promise<ChildSaInfo>((res, rej) => {
+    resolveChild = res;
+    rejectChild = rej;
+  });
+  childUp.catch(() => undefined);
+
+  const transport = await UdpTransport.open({
+    ipv4: env.HOST4,
+    ikePort: 0,
+    natTPort: 0,
+    onIke: (data, from, localPort) =>
+      session && handle(session.receive(data, from, { port: localPort, address: env.HOST4 }, Date.now())),
+    onEsp: (data) => {
+      if (espIn === undefined) return;
+      const r = espIn.unprotect(data, 0, data.length);
+      if (r.status !== "packet") return;
+      const p = data.subarray(r.offset, r.offset + r.length);
+      // An ICMP echo reply (type 0) from charon's inner address: hand its payload to the waiter.
+      if (p[9] === 1 && p[20] === 0) replies.shift()?.(p.subarray(28));
+    },
+    onError: () => undefined,
+  });
+
+  function handle(out: IkeOutput): void {
+    for (const d of out.datagrams) {
+      transport.sendIke(d.data, d.remote, { fromNatTPort: d.localPort === transport.ports.IPv4?.natT });
+    }
+    for (const e of out.events) {
+      events.push(e);
+      if (e.type === "child-sa-up" && child === undefined) {
+        child = e.child;
+        espOut = new EspOutboundSa(backend, withoutUdpHeader(e.child.outbound));
+        espIn = new EspInboundSa(backend, { ...withoutUdpHeader(e.child.inbound), replayWindow: 64 });
+        resolveChild(e.child);
+      } else if (e.type === "ike-sa-down") {
+        rejectChild(new Error(`IKE SA down: ${JSON.stringify(e.reason)}`));
+        for (const w of downWaiters.splice(0)) w();
+      } else if (e.type === "error") {
+        rejectChild(new Error(`${e.exchange}: ${e.notifyName}`));
+      }
+    }
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (out.nextTick !== undefined) {
+      timer = setTimeout(
+        () => session && handle(session.tick(Date.now())),
+        Math.max(0, out.nextTick - Date.now()),
+      );
+      timer.unref();
+    }
+  }
+
+  const ports = transport.ports.IPv4!;
+  const config: IkeSessionConfig = {
+    localId: { type: "fqdn", value: "initiator.ikei.test" },
+    remoteId: { type: "fqdn", value: RESPONDER_ID },
+    localAddress: env.HOST4,
+    remote: { address: env.PEER4, port: Number(env.IKE_PORT) },
+    localPort: ports.ike,
+    localNattPort: ports.natT,
+    remoteNattPort: Number(env.NATT_PORT),
+    ikeProposals: [proposals.ike],
+    espProposals: [proposals.esp],
+    localTs: ["198.19.0.1/32"],
+    remoteTs: ["198.19.0.2/32"],
+  };
+  const psk = utf8(INTEROP_PSK);
+  let nextSpi = 0x1000 + Math.floor(Math.random() * 0xffff0000);
+  const started = IkeSession.initiate(
+    config,
+    { backend, psk: { getPsk: () => psk }, allocateSpi: () => nextSpi++ },
+    Date.now(),
+  );
+  session = started.session;
+  handle(started.output);
+
+  return {
+    session,
+    events,
+    transport,
+    childUp,
+    ping(sequence, timeoutMs) {
+      if (espOut === undefined || child === undefined) return Promise.reject(new Error("no Child SA"));
+      const packet = icmpEcho(sequence, utf8(`ike-ts ping ${sequence}`));
+      const wire = new Uint8Array(espOut.maxOutputLength(packet.length));
+      const len = espOut.protect(packet, 0, packet.length, wire, 0);
+      if (typeof len !== "number") return Promise.reject(new Error(`protect: ${len}`));
+      const reply = new Promise<Uint8Array>((res, rej) => {
+        const t = setTimeout(() => rej(new Error("no echo reply")), timeoutMs);
+        replies.push((p) => {
+          clearTimeout(t);
+          res(p);
+        });
+      });
+      transport.sendEsp(wire.subarray(0, len), { address: child.remoteAddress, port: Number(env.NATT_PORT) });
+      return reply;
+    },
+    close(timeoutMs) {
+      const down = new Promise<void>((res, rej) => {
+        const t = setTimeout(() => rej(new Error("no ike-sa-down after delete")), timeoutMs);
+        downWaiters.push(() => {
+          clearTimeout(t);
+          res();
+        });
+      });
+      handle(session!.close(Date.now()));
+      return down;
+    },
+    async dispose() {
+      if (timer !== undefined) clearTimeout(timer);
+      espOut?.destroy();
+      espIn?.destroy();
+      await transport.close();
+    },
+  };
+}
+
+/** The Child SA's ESP options without the UDP header: the transport's socket supplies it. */
+function withoutUdpHeader(o: EspSaOptions): EspSaOptions {
+  const { udpEncapsulation: _, ...rest } = o;
+  return rest;
+}
+
+/** An ICMP echo request 198.19.0.1 -> 198.19.0.2 with correct checksums. */
+export function icmpEcho(sequence: number, data: Uint8Array): Uint8Array {
+  const p = new Uint8Array(28 + data.length);
+  p.set([0x45, 0, p.length >>> 8, p.length & 0xff, 0, sequence & 0xff, 0x40, 0, 64, 1, 0, 0]);
+  p.set(INNER_LOCAL, 12);
+  p.set(INNER_REMOTE, 16);
+  const ip = finishChecksum(checksumAdd(p, 0, 20, 0));
+  p[10] = ip >>> 8;
+  p[11] = ip & 0xff;
+  p.set([8, 0, 0, 0, 0x4e, 0x53, sequence >>> 8, sequence & 0xff], 20);
+  p.set(data, 28);
+  const icmp = finishChecksum(checksumAdd(p, 20, p.length, 0));
+  p[22] = icmp >>> 8;
+  p[23] = icmp & 0xff;
+  return p;
+}
