@@ -2,14 +2,22 @@
  * IKEv2 against a real strongSwan charon (../shared/interop, kernel-libipsec in a namespace):
  * ike-ts initiates with PSK, establishes the IKE SA and the first Child SA, derives the same keys
  * charon logged, sends an ICMP echo 198.19.0.1 -> 198.19.0.2 through its own ESP-in-UDP and
- * decrypts charon's reply, then deletes the IKE SA and both sides end with no SAs.
+ * decrypts charon's reply, then deletes the IKE SA and both sides end with no SAs. And the other
+ * way round: charon initiates towards ike-ts as responder, and deletes.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { nobleBackend } from "../../src/crypto/noble/index.js";
 import { nodeBackend } from "../../src/node/backend.js";
 import { toHex } from "../../src/wire/bytes.js";
-import { type Initiator, startInitiator } from "./ike-initiator.js";
-import { HARNESS_DIR, listSas, peerKeys, peerLog, startPeer, stopPeer } from "./peer.js";
+import { type Endpoint, startEndpoint } from "./ike-endpoint.js";
+import { HARNESS_DIR, listSas, peerKeys, peerLog, startPeer, stopPeer, swanctl } from "./peer.js";
+
+/** strongSwan configurations of our own (charon as initiator towards ike-ts). */
+const CHARON_CONFIGS = join(dirname(fileURLToPath(import.meta.url)), "strongswan");
 
 const CASES = [
   {
@@ -34,7 +42,7 @@ const CASES = [
   },
 ] as const;
 
-let running: { name: string; initiator?: Initiator } | undefined;
+let running: { name: string; initiator?: Endpoint } | undefined;
 afterEach(async () => {
   if (running === undefined) return;
   await running.initiator?.dispose();
@@ -46,7 +54,7 @@ describe.each(CASES)("ike-ts initiator -> charon, example $example ($backend.nam
   it("establishes, matches charon's keys, pings through ESP, and deletes", async () => {
     running = { name: c.name };
     const env = await startPeer(c.name, `${HARNESS_DIR}/examples/${c.example}`, { index: c.index });
-    const initiator = await startInitiator(env, c.backend, { ike: c.ike, esp: c.esp });
+    const initiator = await startEndpoint(env, c.backend, { ike: c.ike, esp: c.esp }, "initiator");
     running.initiator = initiator;
 
     const child = await initiator.childUp.catch(async (e: Error) => {
@@ -64,7 +72,7 @@ describe.each(CASES)("ike-ts initiator -> charon, example $example ($backend.nam
     // The keys: ike-ts's derivation equals what charon logged, byte for byte.
     const keys = await peerKeys(c.name);
     const ike = Object.values(keys.ike_sas)[0]!;
-    const ours = initiator.session.ikeKeys()!.keys.strongSwanLog();
+    const ours = initiator.session!.ikeKeys()!.keys.strongSwanLog();
     for (const label of [
       "SKEYSEED",
       "Sk_d secret",
@@ -96,3 +104,61 @@ describe.each(CASES)("ike-ts initiator -> charon, example $example ($backend.nam
     expect(await listSas(c.name)).toEqual([]);
   });
 });
+
+describe("charon initiator -> ike-ts responder, example a", () => {
+  it("answers charon's IKE_SA_INIT and IKE_AUTH, matches its keys, pings through ESP, and honours its delete", async () => {
+    const name = "v2ar";
+    const index = 43;
+    running = { name };
+    // The peer's config names our outer address, known from the index (peer.sh: 198.18.N.1).
+    const dir = mkdtempSync(join(tmpdir(), "ike-ts-charon-"));
+    const conf = readFileSync(join(CHARON_CONFIGS, "a-charon-initiates", "swanctl.conf"), "utf8");
+    writeFileSync(join(dir, "swanctl.conf"), conf.replaceAll("@HOST4@", `198.18.${index}.1`));
+    const env = await startPeer(name, dir, { index });
+    rmSync(dir, { recursive: true });
+    const responder = await startEndpoint(
+      env,
+      nodeBackend,
+      { ike: "aes256gcm16-prfsha256-x25519", esp: "aes256gcm16" },
+      "responder",
+    );
+    running.initiator = responder;
+
+    await swanctl(name, "--initiate", "--ike", "ikev2-psk-gcm", "--child", "net");
+    const child = await responder.childUp;
+    expect(responder.session!.role).toBe("responder");
+
+    const sas = await listSas(name);
+    expect(sas[0]!.state).toBe("ESTABLISHED");
+    expect(sas[0]!.charonIsInitiator).toBe(true);
+    expect(sas[0]!.children[0]!.mode).toBe("TUNNEL-in-UDP");
+
+    const keys = await peerKeys(name);
+    const ike = Object.values(keys.ike_sas)[0]!;
+    const ours = responder.session!.ikeKeys()!.keys.strongSwanLog();
+    for (const label of ["SKEYSEED", "Sk_ei secret", "Sk_er secret", "Sk_pi secret", "Sk_pr secret"]) {
+      expect(ike.keys[label], `charon logged ${label}`).toMatch(/^[0-9a-f]{32,}$/);
+      expect(ours[label], label).toBe(ike.keys[label]);
+    }
+    // As responder our outbound key is the responder's (RFC 7296 §2.17 KEYMAT order).
+    expect(toHex(child.outbound.encryptionKey!)).toBe(keys.child_sas[0]!.keys["encryption responder key"]);
+
+    for (let seq = 1; seq <= 2; seq++) {
+      const reply = await responder.ping(seq, 5000);
+      expect(new TextDecoder().decode(reply)).toBe(`ike-ts ping ${seq}`);
+    }
+
+    // charon deletes the IKE SA: ike-ts answers and reports ike-sa-down; nothing is left on charon.
+    await swanctl(name, "--terminate", "--ike", "ikev2-psk-gcm");
+    await waitFor(() => responder.events.some((e) => e.type === "ike-sa-down"), 5000);
+    expect(await listSas(name)).toEqual([]);
+  });
+});
+
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

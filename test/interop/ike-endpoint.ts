@@ -1,6 +1,7 @@
 /**
- * Drives an ike-ts IkeSession as initiator over the Node UDP transport towards a charon peer, and
- * sends an ICMP echo through the resulting Child SA with ike-ts's own ESP (ESP in UDP, RFC 3948).
+ * Drives an ike-ts IkeSession over the Node UDP transport against a charon peer — as initiator, or
+ * as responder when charon initiates — and sends ICMP echoes through the resulting Child SA with
+ * ike-ts's own ESP (ESP in UDP, RFC 3948).
  */
 import type { CryptoBackend } from "../../src/crypto/backend.js";
 import { EspInboundSa } from "../../src/esp/inbound.js";
@@ -16,10 +17,13 @@ import { INTEROP_PSK, type PeerEnv, RESPONDER_ID } from "./peer.js";
 /** Inner addresses of the examples: ours 198.19.0.1, charon's 198.19.0.2. */
 const INNER_LOCAL = [198, 19, 0, 1];
 const INNER_REMOTE = [198, 19, 0, 2];
+/** charon's identity when it initiates (test/interop/strongswan/*-charon-initiates). */
+export const CHARON_INITIATOR_ID = "charon-initiator.ikei.test";
 
-/** A running initiator: its session, events so far, and the ESP SAs of the first Child SA. */
-export interface Initiator {
-  readonly session: IkeSession;
+/** A running endpoint: its session, events so far, and the ESP SAs of the first Child SA. */
+export interface Endpoint {
+  /** The IKE session (a responder's exists once charon's IKE_SA_INIT arrived). */
+  readonly session: IkeSession | undefined;
   readonly events: IkeEvent[];
   readonly transport: UdpTransport;
   /** Resolves with the first Child SA, or rejects on ike-sa-down / an error notify. */
@@ -32,12 +36,17 @@ export interface Initiator {
   dispose(): Promise<void>;
 }
 
-/** Starts an initiator from `env.HOST4` to `env.PEER4` with the examples' PSK and selectors. */
-export async function startInitiator(
+/**
+ * Starts an endpoint on `env.HOST4` with the examples' PSK and selectors: `initiate` sends
+ * IKE_SA_INIT to `env.PEER4` at once (ephemeral local ports); otherwise it listens on 500/4500 and
+ * answers charon's IKE_SA_INIT, faking a NAT so that charon (kernel-libipsec) encapsulates ESP.
+ */
+export async function startEndpoint(
   env: PeerEnv,
   backend: CryptoBackend,
   proposals: { ike: string; esp: string },
-): Promise<Initiator> {
+  role: "initiator" | "responder",
+): Promise<Endpoint> {
   const events: IkeEvent[] = [];
   let session: IkeSession | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -56,10 +65,19 @@ export async function startInitiator(
 
   const transport = await UdpTransport.open({
     ipv4: env.HOST4,
-    ikePort: 0,
-    natTPort: 0,
-    onIke: (data, from, localPort) =>
-      session && handle(session.receive(data, from, { port: localPort, address: env.HOST4 }, Date.now())),
+    ikePort: role === "initiator" ? 0 : 500,
+    natTPort: role === "initiator" ? 0 : 4500,
+    onIke: (data, from, localPort) => {
+      const to = { port: localPort, address: env.HOST4 };
+      if (session !== undefined) {
+        handle(session.receive(data, from, to, Date.now()));
+        return;
+      }
+      if (role !== "responder") return;
+      const answered = IkeSession.respond(data, from, to, config, deps, Date.now());
+      session = answered.session;
+      handle(answered.output);
+    },
     onEsp: (data) => {
       if (espIn === undefined) return;
       const r = espIn.unprotect(data, 0, data.length);
@@ -101,11 +119,14 @@ export async function startInitiator(
   }
 
   const ports = transport.ports.IPv4!;
+  const initiator = role === "initiator";
   const config: IkeSessionConfig = {
-    localId: { type: "fqdn", value: "initiator.ikei.test" },
-    remoteId: { type: "fqdn", value: RESPONDER_ID },
+    localId: { type: "fqdn", value: initiator ? "initiator.ikei.test" : RESPONDER_ID },
+    remoteId: { type: "fqdn", value: initiator ? RESPONDER_ID : CHARON_INITIATOR_ID },
     localAddress: env.HOST4,
-    remote: { address: env.PEER4, port: Number(env.IKE_PORT) },
+    ...(initiator
+      ? { remote: { address: env.PEER4, port: Number(env.IKE_PORT) } }
+      : { forceEncapsulation: true }),
     localPort: ports.ike,
     localNattPort: ports.natT,
     remoteNattPort: Number(env.NATT_PORT),
@@ -116,16 +137,17 @@ export async function startInitiator(
   };
   const psk = utf8(INTEROP_PSK);
   let nextSpi = 0x1000 + Math.floor(Math.random() * 0xffff0000);
-  const started = IkeSession.initiate(
-    config,
-    { backend, psk: { getPsk: () => psk }, allocateSpi: () => nextSpi++ },
-    Date.now(),
-  );
-  session = started.session;
-  handle(started.output);
+  const deps = { backend, psk: { getPsk: () => psk }, allocateSpi: () => nextSpi++ };
+  if (initiator) {
+    const started = IkeSession.initiate(config, deps, Date.now());
+    session = started.session;
+    handle(started.output);
+  }
 
   return {
-    session,
+    get session() {
+      return session;
+    },
     events,
     transport,
     childUp,
