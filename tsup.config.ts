@@ -11,6 +11,7 @@ export default defineConfig({
     "node/index": "src/node/index.ts",
     "ikev2/index": "src/ikev2/index.ts",
     "sad/index": "src/sad/index.ts",
+    "spd/index": "src/spd/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

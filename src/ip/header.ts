@@ -9,17 +9,25 @@
 /** IANA protocol numbers the data plane deals with (RFC 8200 §4 for the IPv6 extension headers). @public */
 export const IpProtocol = {
   HOP_BY_HOP: 0,
+  ICMP: 1,
   IPV4: 4,
   TCP: 6,
   UDP: 17,
+  DCCP: 33,
   IPV6: 41,
   ROUTING: 43,
   FRAGMENT: 44,
+  GRE: 47,
   ESP: 50,
   AH: 51,
+  ICMPV6: 58,
   /** "No Next Header": an ESP dummy packet (RFC 4303 §2.6). */
   NO_NEXT_HEADER: 59,
   DESTINATION_OPTIONS: 60,
+  SCTP: 132,
+  /** RFC 6275: ports are OPAQUE for it in the SPD (RFC 4301 §4.4.1.1). */
+  MOBILITY_HEADER: 135,
+  UDPLITE: 136,
 } as const;
 
 /** RFC 791 §3.1: an IPv4 header without options. @internal */
