@@ -21,7 +21,8 @@ export interface ChildSa {
 
 /** The shared state of one IKE SA. @internal */
 export interface IkeSaContext {
-  readonly role: IkeRole;
+  /** Our role in the IKE SA; a rekey of the IKE SA can swap it (RFC 7296 §2.18). */
+  role: IkeRole;
   readonly config: ResolvedConfig;
   readonly deps: IkeSessionDeps;
   readonly log: IkeLogger;

@@ -11,11 +11,27 @@
  * dropped: CVE-2019-12312, CVE-2014-2338), the NAT-T port move (§2.23), and teardown with keys
  * zeroized. The exchanges themselves are tasks in `tasks/`.
  *
+ * CREATE_CHILD_SA (§1.3): our own requests — another Child SA, a Child SA rekey (by command or at
+ * the soft lifetime minus jitter), the Delete of the SA a rekey replaced, an IKE SA rekey — are
+ * queued work that waits for the window of one. Collisions are settled here: a Child SA rekeyed
+ * by both ends keeps the SA of the exchange without the lowest nonce (§2.8.1), and what §2.25
+ * says to refuse gets TEMPORARY_FAILURE or CHILD_SA_NOT_FOUND.
+ *
+ * Rekeying the IKE SA (§2.18) is done in place, since one session stands for "the IKE SA and its
+ * Child SAs": the new SA's SPIs, keys and role (that of the rekey exchange) are negotiated on the
+ * old SA, the rekey initiator deletes the old SA, and when that Delete is answered (rekey
+ * initiator) or has been answered (rekey responder) the session switches to them, keeps its
+ * Child SAs, restarts message IDs at 0, zeroizes the old keys and reports `ike-sa-rekeyed` for
+ * the endpoint's SPI table ({@link IkeSession.spis} lists every SPI pair to dispatch meanwhile).
+ * A message on the new SPIs before the switch is not expected from an initiator that waits for
+ * its Delete to be answered (as ours does) and is dropped.
+ *
  * Nothing a peer sends makes `receive` throw: decoding errors are typed ({@link WireError}) and
  * crypto refusals are {@link CryptoError}s, both caught where expected.
  *
  * @packageDocumentation
  */
+import { CryptoError } from "../../crypto/backend.js";
 import { equalConstantTime, toHex } from "../../wire/bytes.js";
 import { WireError } from "../../wire/errors.js";
 import { decodeInnerPayloads, encodeInnerPayloads, type Payload } from "../chain.js";
@@ -25,14 +41,38 @@ import type { IkeHeader } from "../header.js";
 import type { IkeSaKeys, IkeSuite } from "../keys.js";
 import { decodeMessage, encodeMessage, type IkeMessage } from "../message.js";
 import { checkRules, describeViolation } from "../rules.js";
+import type { SkProtection } from "../sk-protect.js";
 import { admitIkeSaInit } from "./admission.js";
 import { type ResolvedConfig, resolveConfig } from "./config.js";
 import { type ChildSa, type IkeSaContext, newContext, notify } from "./context.js";
 import type { IkeResponderGuard } from "./cookie.js";
 import type { ChildOutcome } from "./tasks/child-sa.js";
+import {
+  acceptCreateChild,
+  answerCreateChild,
+  type CreateChildOutcome,
+  type CreateChildRequest,
+  type CreateChildSpec,
+  compareNonces,
+  createChildRequest,
+  deleteChildRequest,
+  lowestNonce,
+  rekeySaNotify,
+  requestedGroup,
+} from "./tasks/create-child.js";
 import { answerIkeAuth, IkeAuthInitiator } from "./tasks/ike-auth.js";
 import { IkeSaInitInitiator } from "./tasks/ike-sa-init.js";
 import { answerInformational, deleteIkeRequest } from "./tasks/informational.js";
+import {
+  acceptIkeRekey,
+  answerIkeRekey,
+  destroyNext,
+  type IkeRekeyRequest,
+  ikeRekeyRequest,
+  isIkeRekey,
+  type NextIkeSa,
+} from "./tasks/rekey-ike.js";
+import { trafficSelector } from "./traffic-selectors.js";
 import type {
   Endpoint,
   IkeDownReason,
@@ -44,7 +84,22 @@ import type {
   IkeSessionState,
   LocalEndpoint,
   OutboundDatagram,
+  TrafficSelectorConfig,
 } from "./types.js";
+
+/**
+ * Work on Child SAs that needs a request of ours: queued while another request is outstanding
+ * (RFC 7296 §2.3, a window of one), then carried by the request while it waits for its answer.
+ */
+type ChildWork =
+  | { readonly kind: "rekey-child"; readonly child: ChildSa }
+  | { readonly kind: "delete-child"; readonly child: ChildSa };
+
+/** Work that needs a request of ours. */
+type Work =
+  | ChildWork
+  | { readonly kind: "create-child"; readonly spec: CreateChildSpec }
+  | { readonly kind: "rekey-ike" };
 
 /** A request of ours waiting for its response (RFC 7296 §2.1: one at a time). */
 interface Pending {
@@ -53,7 +108,18 @@ interface Pending {
   readonly data: Uint8Array;
   retransmits: number;
   nextAt: number;
+  /** The Child SA exchange this request is (absent: IKE_SA_INIT, IKE_AUTH or the IKE SA's Delete). */
+  readonly task?:
+    | { readonly kind: "creating"; readonly request: CreateChildRequest }
+    | Extract<ChildWork, { kind: "delete-child" }>
+    | { readonly kind: "rekeying-ike"; readonly request: IkeRekeyRequest }
+    | { readonly kind: "delete-old-ike" };
 }
+
+/** Jitter taken off the soft lifetime: up to 10 % (strongSwan's `rekey_time` minus `rand_time`). */
+const REKEY_JITTER = 0.1;
+/** A failed rekey is tried again this much later (minus jitter), as strongSwan's retry interval. */
+const RETRY_MS = 15_000;
 
 /** The result of opening an encrypted message. */
 type Opened =
@@ -109,6 +175,36 @@ export class IkeSession {
   #auth: IkeAuthInitiator | undefined;
   #halfOpenUntil: number | undefined;
   #releaseGuard: (() => void) | undefined;
+  /** Work waiting for the request window. */
+  #queue: Work[] = [];
+  /** Seconds from establishment (or rekey) to the next IKE SA rekey; undefined: never. */
+  #ikeRekeySeconds: number | undefined;
+  #ikeRekeyAt: number | undefined;
+  /** The IKE SA replacing this one, negotiated, moved to when the old one is deleted (RFC 7296 §2.18). */
+  #next: NextIkeSa | undefined;
+  /**
+   * The replaced IKE SA, after we answered its Delete: kept to answer a retransmitted Delete from
+   * the cache until the peer speaks on the new SA (RFC 7296 §2.1).
+   */
+  #retired:
+    | {
+        readonly spiI: Uint8Array;
+        readonly spiR: Uint8Array;
+        readonly sk: SkProtection;
+        readonly cached: { readonly messageId: number; readonly data: Uint8Array };
+      }
+    | undefined;
+  /** When each Child SA is due for rekeying (its soft lifetime minus jitter). */
+  #rekeyAt = new Map<ChildSa, number>();
+  /** Child SAs replaced by a rekey, waiting for their Delete (RFC 7296 §2.8). */
+  #replaced = new Set<ChildSa>();
+  /** Surplus new Child SAs of simultaneous rekeys, waiting for their Delete (RFC 7296 §2.8.1). */
+  #surplus = new Set<ChildSa>();
+  /**
+   * Child SAs we are rekeying that the peer rekeyed too: the SA its exchange made and that
+   * exchange's nonces, to settle which survives when our answer arrives (RFC 7296 §2.8.1).
+   */
+  #collisions = new Map<ChildSa, { readonly child: ChildSa; readonly nonces: readonly Uint8Array[] }>();
 
   private constructor(ctx: IkeSaContext, state: IkeSessionState) {
     this.#ctx = ctx;
@@ -129,6 +225,7 @@ export class IkeSession {
     if (config.remote === undefined) throw new RangeError("an initiator needs config.remote");
     const ctx = newContext("initiator", resolved, deps, config.remote, resolved.localPort, now);
     const session = new IkeSession(ctx, "init-sent");
+    session.#ikeRekeySeconds = config.ikeRekeySeconds;
     session.#init = new IkeSaInitInitiator(ctx);
     session.#sendRequest(ExchangeType.IKE_SA_INIT, session.#init.build(), now);
     ctx.log.info(`initiating IKE SA ${toHex(ctx.spiI)} to ${config.remote.address}:${config.remote.port}`);
@@ -165,6 +262,7 @@ export class IkeSession {
       return { session: undefined, output: { datagrams, events: [], nextTick: undefined } };
     }
     const session = new IkeSession(answer.ctx, "init-done");
+    session.#ikeRekeySeconds = config.ikeRekeySeconds;
     session.#expectedRequestId = 1;
     session.#cached = { messageId: 0, data: answer.response };
     session.#releaseGuard = guard?.open();
@@ -192,6 +290,16 @@ export class IkeSession {
   /** SPIr (a copy; zeros until IKE_SA_INIT completed). */
   get spiR(): Uint8Array {
     return this.#ctx.spiR.slice();
+  }
+
+  /**
+   * Every (SPIi, SPIr) pair this session takes datagrams for (copies): the IKE SA's, and during a
+   * rekey of the IKE SA also the new one's (negotiated, not yet moved to) or the old one's (deleted,
+   * still answering a retransmitted Delete). An endpoint dispatches on all of them.
+   */
+  spis(): { readonly spiI: Uint8Array; readonly spiR: Uint8Array }[] {
+    const pairs = [this.#ctx, this.#next, this.#retired].filter((p) => p !== undefined);
+    return pairs.map((p) => ({ spiI: p.spiI.slice(), spiR: p.spiR.slice() }));
   }
 
   /** A monitoring view. */
@@ -258,13 +366,27 @@ export class IkeSession {
       return this.#output();
     }
     const h = message.header;
+    const retired = this.#retired;
+    if (
+      retired !== undefined &&
+      !h.response &&
+      equalConstantTime(h.spiI, retired.spiI) &&
+      equalConstantTime(h.spiR, retired.spiR)
+    ) {
+      // RFC 7296 §2.1: the Delete of the replaced IKE SA, retransmitted: the same answer.
+      if (h.messageId === retired.cached.messageId && retired.sk.unprotect(datagram, message).ok) {
+        this.#emit(retired.cached.data, from, to.port);
+      }
+      return this.#output();
+    }
     // RFC 7296 §3.1: the I flag is set by the original initiator only.
     if (!equalConstantTime(h.spiI, ctx.spiI) || h.initiator !== (ctx.role === "responder")) {
       ctx.log.debug(`dropping ${exchangeName(h.exchangeType)}: SPI or I flag mismatch`);
       return this.#output();
     }
     if (h.response) this.#receiveResponse(message, datagram, from, to, now);
-    else this.#receiveRequest(message, datagram, from, to);
+    else this.#receiveRequest(message, datagram, from, to, now);
+    this.#startNext(now);
     return this.#output();
   }
 
@@ -287,6 +409,81 @@ export class IkeSession {
       this.#ctx.log.warn("no IKE_AUTH request in time");
       this.#teardown("half-open-timeout");
     }
+    if (this.#ikeRekeyAt !== undefined && now >= this.#ikeRekeyAt) {
+      this.#ikeRekeyAt = undefined;
+      this.#queue.push({ kind: "rekey-ike" });
+    }
+    for (const [child, at] of this.#rekeyAt) {
+      if (now < at) continue;
+      this.#rekeyAt.delete(child);
+      this.#queue.push({ kind: "rekey-child", child });
+    }
+    this.#startNext(now);
+    return this.#output();
+  }
+
+  /**
+   * Rekeys the IKE SA now (RFC 7296 §1.3.2, §2.18): a CREATE_CHILD_SA request goes out when no
+   * other request is outstanding; when answered, the old IKE SA is deleted, and once that is
+   * answered the session moves in place to the new SPIs and keys, with its Child SAs, message IDs
+   * from 0, and `ike-sa-rekeyed`. Ignored (logged) unless established and not already rekeying.
+   */
+  rekeyIke(now: number): IkeOutput {
+    const task = this.#pending?.task;
+    const rekeying =
+      this.#next !== undefined ||
+      task?.kind === "rekeying-ike" ||
+      this.#queue.some((w) => w.kind === "rekey-ike");
+    if (this.#state !== "established" || rekeying) {
+      this.#ctx.log.warn("rekeyIke: not established, or already rekeying");
+      return this.#output();
+    }
+    this.#ikeRekeyAt = undefined;
+    this.#queue.push({ kind: "rekey-ike" });
+    this.#startNext(now);
+    return this.#output();
+  }
+
+  /**
+   * Creates another Child SA with CREATE_CHILD_SA (RFC 7296 §1.3.1) for the given selectors (ours
+   * and the peer's), with the configured ESP proposals (their KE groups give PFS) and mode: the
+   * request goes out when no other is outstanding; `child-sa-up` when the peer agrees (it may
+   * narrow the selectors, §2.9). Ignored (logged) unless the IKE SA is established.
+   * @throws `TypeError` / `RangeError` for a selector that does not parse (nothing is sent).
+   */
+  createChild(
+    tsLocal: readonly TrafficSelectorConfig[],
+    tsRemote: readonly TrafficSelectorConfig[],
+    now: number,
+  ): IkeOutput {
+    const localTs = tsLocal.map(trafficSelector);
+    const remoteTs = tsRemote.map(trafficSelector);
+    if (localTs.length === 0 || remoteTs.length === 0) throw new RangeError("traffic selectors are needed");
+    if (this.#state !== "established") {
+      this.#ctx.log.warn("createChild: the IKE SA is not established");
+      return this.#output();
+    }
+    this.#queue.push({ kind: "create-child", spec: { localTs, remoteTs, mode: this.#ctx.config.mode } });
+    this.#startNext(now);
+    return this.#output();
+  }
+
+  /**
+   * Rekeys the Child SA with inbound SPI `inboundSpi` now (RFC 7296 §1.3.3, §2.8), instead of at
+   * its soft lifetime: a CREATE_CHILD_SA request goes out when no other request is outstanding.
+   * When it is answered, the output has `child-sa-rekeyed`, and the old Child SA is deleted
+   * (`child-sa-down` with reason `"rekeyed"` once the peer confirmed). Ignored (logged) unless the
+   * IKE SA is established and the Child SA exists and is not already being rekeyed or deleted.
+   */
+  rekeyChild(inboundSpi: number, now: number): IkeOutput {
+    const child = this.#ctx.children.find((c) => c.inboundSpi === inboundSpi);
+    if (this.#state !== "established" || child === undefined || this.#busy(child)) {
+      this.#ctx.log.warn(`rekeyChild(${inboundSpi.toString(16)}): no such Child SA to rekey`);
+      return this.#output();
+    }
+    this.#rekeyAt.delete(child);
+    this.#queue.push({ kind: "rekey-child", child });
+    this.#startNext(now);
     return this.#output();
   }
 
@@ -297,6 +494,10 @@ export class IkeSession {
   close(now: number): IkeOutput {
     if (this.#state === "established") {
       this.#state = "deleting";
+      // The IKE SA's Delete supersedes Child SA work (its answer, if any, is dropped).
+      const task = this.#pending?.task;
+      if (task?.kind === "creating" || task?.kind === "rekeying-ike") task.request.ke?.destroy();
+      this.#queue = [];
       this.#sendRequest(ExchangeType.INFORMATIONAL, deleteIkeRequest(), now);
     } else if (this.#state !== "deleting" && this.#state !== "closed") {
       this.#teardown("closed");
@@ -313,7 +514,11 @@ export class IkeSession {
 
   #nextTick(): number | undefined {
     if (this.#state === "closed") return undefined;
-    const times = [this.#pending?.nextAt, this.#state === "init-done" ? this.#halfOpenUntil : undefined];
+    const times = [
+      this.#pending?.nextAt,
+      this.#state === "init-done" ? this.#halfOpenUntil : undefined,
+      ...(this.#state === "established" ? [...this.#rekeyAt.values(), this.#ikeRekeyAt] : []),
+    ];
     const due = times.filter((t): t is number => t !== undefined);
     return due.length === 0 ? undefined : Math.min(...due);
   }
@@ -347,7 +552,12 @@ export class IkeSession {
     return this.#ctx.sk!.protect(header, encodeInnerPayloads(payloads));
   }
 
-  #sendRequest(exchangeType: number, payloads: readonly Payload[], now: number): void {
+  #sendRequest(
+    exchangeType: number,
+    payloads: readonly Payload[],
+    now: number,
+    task?: Pending["task"],
+  ): void {
     const messageId = this.#nextRequestId++;
     const data = this.#encode(exchangeType, false, messageId, payloads);
     // RFC 7296 §2.15: AUTH signs the IKE_SA_INIT request exactly as sent.
@@ -358,6 +568,7 @@ export class IkeSession {
       data,
       retransmits: 0,
       nextAt: now + this.#ctx.config.retransmitTimeoutMs,
+      ...(task === undefined ? {} : { task }),
     };
     this.#ctx.log.debug(`sending ${exchangeName(exchangeType)} request #${messageId}`);
     this.#emit(data);
@@ -410,6 +621,9 @@ export class IkeSession {
 
   /** RFC 7296 §2.23: authenticated messages tell where the peer (and our NAT mapping) is now. */
   #peerSeen(from: Endpoint, to: LocalEndpoint): void {
+    // The peer speaks on the current IKE SA: it has the answer to the old one's Delete.
+    this.#retired?.sk.destroy();
+    this.#retired = undefined;
     this.#ctx.remote = { address: from.address, port: from.port };
     this.#ctx.localPort = to.port;
   }
@@ -428,7 +642,13 @@ export class IkeSession {
     }
   }
 
-  #receiveRequest(message: IkeMessage, raw: Uint8Array, from: Endpoint, to: LocalEndpoint): void {
+  #receiveRequest(
+    message: IkeMessage,
+    raw: Uint8Array,
+    from: Endpoint,
+    to: LocalEndpoint,
+    now: number,
+  ): void {
     const ctx = this.#ctx;
     const h = message.header;
     if (h.exchangeType === ExchangeType.IKE_SA_INIT) {
@@ -475,19 +695,356 @@ export class IkeSession {
     }
     switch (h.exchangeType) {
       case ExchangeType.IKE_AUTH:
-        this.#answerAuth(h.messageId, opened.inner, from, to);
+        this.#answerAuth(h.messageId, opened.inner, from, to, now);
         return;
       case ExchangeType.INFORMATIONAL:
-        this.#answerInformational(h.messageId, opened.inner, from, to);
+        this.#answerInformational(h.messageId, opened.inner, from, to, now);
         return;
       default:
-        // CREATE_CHILD_SA (rekeying, more Child SAs) is not implemented yet: RFC 7296 §1.3 lets a
-        // responder refuse further Child SAs with NO_ADDITIONAL_SAS.
-        this.#sendResponse(h.exchangeType, h.messageId, [notify(NotifyType.NO_ADDITIONAL_SAS)], from, to);
+        this.#answerCreateChild(h.messageId, opened.inner, from, to, now);
     }
   }
 
-  #answerAuth(messageId: number, inner: readonly Payload[], from: Endpoint, to: LocalEndpoint): void {
+  #answerCreateChild(
+    messageId: number,
+    inner: readonly Payload[],
+    from: Endpoint,
+    to: LocalEndpoint,
+    now: number,
+  ): void {
+    const reply = (payloads: readonly Payload[]) =>
+      this.#sendResponse(ExchangeType.CREATE_CHILD_SA, messageId, payloads, from, to);
+    const task = this.#pending?.task;
+    const rekeyingIke =
+      this.#next !== undefined || task?.kind === "rekeying-ike" || task?.kind === "delete-old-ike";
+    if (isIkeRekey(inner)) {
+      // RFC 7296 §2.25.1: a rekey of the IKE SA while we create, rekey or close a Child SA gets
+      // TEMPORARY_FAILURE; so does one crossing our own IKE SA rekey (simultaneous IKE SA rekeys
+      // are not resolved by nonces yet, §2.8.2: each side retries later).
+      if (task !== undefined || rekeyingIke) {
+        reply([notify(NotifyType.TEMPORARY_FAILURE)]);
+        return;
+      }
+      const answer = answerIkeRekey(this.#ctx, inner);
+      reply(answer.payloads);
+      if (answer.outcome.kind === "rekeyed") {
+        this.#next = answer.outcome.next;
+        this.#ikeRekeyAt = undefined;
+        this.#ctx.log.info("IKE SA rekey answered; waiting for the Delete of the old IKE SA");
+      }
+      return;
+    }
+    const rekey = rekeySaNotify(inner);
+    // RFC 7296 §2.25.2: "If a peer receives a request to create or rekey a Child SA when it is
+    // currently rekeying the IKE SA, it SHOULD reply with TEMPORARY_FAILURE."
+    if (rekeyingIke) {
+      reply([notify(NotifyType.TEMPORARY_FAILURE)]);
+      return;
+    }
+    const answer = answerCreateChild(this.#ctx, inner, rekey, (c) => this.#closing(c));
+    reply(answer.payloads);
+    const outcome = answer.outcome;
+    if (outcome.kind !== "created") return;
+    if (outcome.old === undefined) {
+      this.#childUp(outcome.child, now);
+      return;
+    }
+    this.#rekeyed(outcome.old, outcome.child, now);
+    // RFC 7296 §2.25.1: a rekey of a Child SA we are rekeying too is answered as usual; which of
+    // the two new SAs survives is settled by the nonces when our own answer arrives (§2.8.1):
+    //
+    //   A                                   B
+    //   req1 N(REKEY_SA,a1) SA(a2) Ni1 -->
+    //                                  <--  req2 N(REKEY_SA,b1) SA(b2) Ni2
+    //   (rekeying a1 too: note it)          (rekeying b1 too: note it)
+    //   resp2 SA(a3) Nr1               -->
+    //                                  <--  resp1 SA(b3) Nr2
+    //   lowest of Ni1 Nr2 Ni2 Nr1 in exchange 2 (say): B deletes its new SA b2/a3 as
+    //   redundant, A deletes the old a1/b1:
+    //   D(a1)                          -->
+    //                                  <--  D(b2)
+    if (task?.kind === "creating" && task.request.spec.old === outcome.old) {
+      this.#ctx.log.info(`simultaneous rekey of Child SA ${outcome.old.inboundSpi.toString(16)}`);
+      this.#collisions.set(outcome.old, { child: outcome.child, nonces: outcome.nonces });
+    }
+  }
+
+  /** A Child SA on its way out: being deleted by us, or already replaced by a rekey. */
+  #closing(child: ChildSa): boolean {
+    const deleting = (w: Pending["task"] | Work) => w?.kind === "delete-child" && w.child === child;
+    return this.#replaced.has(child) || deleting(this.#pending?.task) || this.#queue.some(deleting);
+  }
+
+  /** A Child SA with a rekey or delete of ours outstanding or queued, or already replaced. */
+  #busy(child: ChildSa): boolean {
+    const task = this.#pending?.task;
+    const mine =
+      (task?.kind === "creating" && task.request.spec.old === child) ||
+      (task?.kind === "delete-child" && task.child === child);
+    return mine || this.#replaced.has(child) || this.#queue.some((w) => "child" in w && w.child === child);
+  }
+
+  /** Starts the next queued Child SA request when the window is free (RFC 7296 §2.3). */
+  #startNext(now: number): void {
+    // While the IKE SA is being replaced, its exchanges wait for the new one (RFC 7296 §2.25.2).
+    while (this.#pending === undefined && this.#state === "established" && this.#next === undefined) {
+      const work = this.#queue.shift();
+      if (work === undefined) return;
+      if (work.kind === "rekey-ike") {
+        this.#startIkeRekey(now);
+        continue;
+      }
+      if (work.kind === "create-child") {
+        this.#startCreate(work.spec, now);
+        continue;
+      }
+      // The Child SA may have gone (deleted by the peer) while the work waited.
+      if (!this.#ctx.children.includes(work.child)) continue;
+      if (work.kind === "delete-child") {
+        this.#sendRequest(ExchangeType.INFORMATIONAL, deleteChildRequest(work.child), now, {
+          kind: "delete-child",
+          child: work.child,
+        });
+      } else {
+        const { info } = work.child;
+        const spec = { old: work.child, localTs: info.localTs, remoteTs: info.remoteTs, mode: info.mode };
+        this.#startCreate(spec, now);
+      }
+    }
+  }
+
+  #startIkeRekey(now: number, group?: number): void {
+    const ctx = this.#ctx;
+    let request: IkeRekeyRequest;
+    try {
+      request = ikeRekeyRequest(ctx, group);
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+      ctx.log.warn(`cannot rekey the IKE SA: ${e.message}`);
+      return;
+    }
+    ctx.log.info(`rekeying IKE SA ${toHex(ctx.spiI)}_${toHex(ctx.spiR)}`);
+    this.#sendRequest(ExchangeType.CREATE_CHILD_SA, request.payloads, now, { kind: "rekeying-ike", request });
+  }
+
+  /** The IKE SA rekey initiator's answer arrived (RFC 7296 §1.3.2). */
+  #ikeRekeyAnswered(request: IkeRekeyRequest, inner: readonly Payload[], now: number): void {
+    const ctx = this.#ctx;
+    this.#reportErrors(ExchangeType.CREATE_CHILD_SA, inner);
+    const outcome = acceptIkeRekey(ctx, inner, request);
+    request.ke.destroy();
+    if (outcome.kind === "rekeyed") {
+      // RFC 7296 §2.18: the initiator of the rekey deletes the old IKE SA; we move to the new one
+      // when the Delete is answered.
+      this.#next = outcome.next;
+      this.#sendRequest(ExchangeType.INFORMATIONAL, deleteIkeRequest(), now, { kind: "delete-old-ike" });
+      return;
+    }
+    const n = inner.find((p) => p.type === "N" && p.notifyType === NotifyType.INVALID_KE_PAYLOAD);
+    const group = n?.type === "N" && n.data.length === 2 ? (n.data[0]! << 8) | n.data[1]! : undefined;
+    if (
+      group !== undefined &&
+      group !== request.ke.group &&
+      ctx.config.ikeProposals.some((p) => p.ke.includes(group))
+    ) {
+      // RFC 7296 §1.3.2 with §1.2: ask again with the group the responder named.
+      this.#startIkeRekey(now, group);
+      return;
+    }
+    ctx.log.warn(`rekeying the IKE SA failed: ${notifyName(outcome.notifyType)}`);
+    // RFC 7296 §2.25: after TEMPORARY_FAILURE, not at once.
+    this.#ikeRekeyAt = now + this.#jittered(RETRY_MS);
+  }
+
+  /**
+   * Moves this session to the IKE SA that replaced the current one (RFC 7296 §2.18), once the old
+   * one is deleted: new SPIs, keys and role; Child SAs stay (they move to the new SA); message
+   * IDs start again at 0. The old keys are zeroized — except the SK protection a responder keeps
+   * to answer a retransmitted Delete (`answered`).
+   */
+  #switch(now: number, answered?: { readonly messageId: number; readonly data: Uint8Array }): void {
+    const ctx = this.#ctx;
+    const next = this.#next!;
+    this.#next = undefined;
+    const oldSpiI = ctx.spiI;
+    const oldSpiR = ctx.spiR;
+    this.#retired?.sk.destroy();
+    this.#retired = undefined;
+    if (answered === undefined) ctx.sk?.destroy();
+    else this.#retired = { spiI: oldSpiI, spiR: oldSpiR, sk: ctx.sk!, cached: answered };
+    ctx.keys?.destroy();
+    ctx.role = next.role;
+    ctx.spiI = next.spiI;
+    ctx.spiR = next.spiR;
+    ctx.ni = next.ni;
+    ctx.nr = next.nr;
+    ctx.ike = next.ike;
+    ctx.keys = next.keys;
+    ctx.sk = next.sk;
+    this.#nextRequestId = 0;
+    this.#expectedRequestId = 0;
+    this.#cached = undefined;
+    this.#scheduleIke(now);
+    ctx.log.info(
+      `IKE SA ${toHex(oldSpiI)}_${toHex(oldSpiR)} rekeyed: now ${toHex(ctx.spiI)}_${toHex(ctx.spiR)}`,
+    );
+    this.#events.push({
+      type: "ike-sa-rekeyed",
+      oldSpiI: oldSpiI.slice(),
+      oldSpiR: oldSpiR.slice(),
+      spiI: ctx.spiI.slice(),
+      spiR: ctx.spiR.slice(),
+    });
+  }
+
+  /** The IKE SA rekey time minus a random 0–10 %, when configured. */
+  #scheduleIke(now: number): void {
+    if (this.#ikeRekeySeconds === undefined) return;
+    this.#ikeRekeyAt = now + this.#jittered(this.#ikeRekeySeconds * 1000);
+  }
+
+  #jittered(ms: number): number {
+    const r = this.#ctx.deps.backend.randomBytes(2);
+    const fraction = ((r[0]! << 8) | r[1]!) / 0xffff;
+    return ms - ms * REKEY_JITTER * fraction;
+  }
+
+  #startCreate(spec: CreateChildSpec, now: number, group?: number): void {
+    const ctx = this.#ctx;
+    const what = spec.old === undefined ? "a Child SA" : `Child SA ${spec.old.inboundSpi.toString(16)}`;
+    let request: CreateChildRequest;
+    try {
+      request = createChildRequest(ctx, spec, group);
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+      ctx.log.warn(`cannot create or rekey ${what}: ${e.message}`);
+      return;
+    }
+    ctx.log.info(spec.old === undefined ? "creating a Child SA" : `rekeying ${what}`);
+    this.#sendRequest(ExchangeType.CREATE_CHILD_SA, request.payloads, now, { kind: "creating", request });
+  }
+
+  /** The answer to our CREATE_CHILD_SA for a Child SA arrived (RFC 7296 §1.3.1, §1.3.3). */
+  #createAnswered(request: CreateChildRequest, inner: readonly Payload[], now: number): void {
+    const ctx = this.#ctx;
+    this.#reportErrors(ExchangeType.CREATE_CHILD_SA, inner);
+    const outcome = acceptCreateChild(ctx, inner, request);
+    const retryGroup = requestedGroup(ctx, inner);
+    request.ke?.destroy();
+    const old = request.spec.old;
+    if (
+      outcome.kind === "refused" &&
+      outcome.notifyType === NotifyType.INVALID_KE_PAYLOAD &&
+      retryGroup !== undefined &&
+      request.ke?.group !== retryGroup &&
+      (old === undefined || ctx.children.includes(old))
+    ) {
+      // RFC 7296 §1.3: the responder names the group it wants; ask again with that one.
+      this.#startCreate(request.spec, now, retryGroup);
+      return;
+    }
+    if (old === undefined) {
+      if (outcome.kind === "created") this.#childUp(outcome.child, now);
+      else ctx.log.warn(`creating a Child SA failed: ${notifyName(outcome.notifyType)}`);
+      return;
+    }
+    this.#rekeyAnswered(old, outcome, now);
+  }
+
+  /** The rekey initiator's answer arrived (RFC 7296 §1.3.3). */
+  #rekeyAnswered(old: ChildSa, outcome: CreateChildOutcome, now: number): void {
+    const ctx = this.#ctx;
+    const collision = this.#collisions.get(old);
+    this.#collisions.delete(old);
+    if (outcome.kind === "created") {
+      this.#rekeyed(old, outcome.child, now);
+      if (
+        collision === undefined ||
+        compareNonces(lowestNonce(outcome.nonces), lowestNonce(collision.nonces)) > 0
+      ) {
+        // RFC 7296 §2.8: the initiator of the (surviving) rekey deletes the old SA.
+        if (collision !== undefined) this.#redundant(collision.child);
+        this.#queue.unshift({ kind: "delete-child", child: old });
+      } else {
+        // RFC 7296 §2.8.1: our exchange holds the lowest nonce, so the SA it made is redundant and
+        // we close it; the peer deletes the old one.
+        this.#redundant(outcome.child);
+        this.#queue.unshift({ kind: "delete-child", child: outcome.child });
+      }
+      return;
+    }
+    // Refused: a colliding rekey of the peer's, if any, stands alone; the peer deletes the old SA.
+    if (!ctx.children.includes(old) || this.#replaced.has(old)) return;
+    if (outcome.notifyType === NotifyType.CHILD_SA_NOT_FOUND) {
+      // RFC 7296 §2.25: the peer has no such Child SA; "silently delete" ours.
+      ctx.children = ctx.children.filter((c) => c !== old);
+      this.#childDown(old, "deleted-by-peer");
+      return;
+    }
+    ctx.log.warn(
+      `rekeying Child SA ${old.inboundSpi.toString(16)} failed: ${notifyName(outcome.notifyType)}`,
+    );
+    // RFC 7296 §2.25: not at once (after TEMPORARY_FAILURE), but before the hard lifetime.
+    this.#rekeyAt.set(old, now + this.#jittered(RETRY_MS));
+  }
+
+  /** A new Child SA (not a rekey) is up. */
+  #childUp(child: ChildSa, now: number): void {
+    this.#ctx.children.push(child);
+    this.#schedule(child, now);
+    this.#ctx.log.info(`Child SA ${child.inboundSpi.toString(16)}/${child.outboundSpi.toString(16)} up`);
+    this.#events.push({ type: "child-sa-up", child: child.info });
+  }
+
+  /** A surplus Child SA of a simultaneous rekey: not rekeyed, and reported `"redundant"` when deleted. */
+  #redundant(child: ChildSa): void {
+    this.#surplus.add(child);
+    this.#rekeyAt.delete(child);
+  }
+
+  /** Both roles: the new Child SA replaces `old`, which stays until its Delete (RFC 7296 §2.8). */
+  #rekeyed(old: ChildSa, child: ChildSa, now: number): void {
+    const ctx = this.#ctx;
+    ctx.children.push(child);
+    this.#rekeyAt.delete(old);
+    this.#replaced.add(old);
+    this.#schedule(child, now);
+    ctx.log.info(
+      `Child SA ${old.inboundSpi.toString(16)} rekeyed: ${child.inboundSpi.toString(16)}/${child.outboundSpi.toString(16)}`,
+    );
+    this.#events.push({
+      type: "child-sa-rekeyed",
+      oldInboundSpi: old.inboundSpi,
+      oldOutboundSpi: old.outboundSpi,
+      child: child.info,
+    });
+  }
+
+  /** The soft lifetime minus a random 0–10 %: when to rekey `child`. */
+  #schedule(child: ChildSa, now: number): void {
+    this.#rekeyAt.set(child, now + this.#jittered(this.#ctx.config.childLifetime.softSeconds * 1000));
+  }
+
+  /** Our Delete of a Child SA was answered (RFC 7296 §1.4.1): it is gone on both ends. */
+  #childDeleted(child: ChildSa): void {
+    if (!this.#ctx.children.includes(child)) return;
+    this.#ctx.children = this.#ctx.children.filter((c) => c !== child);
+    this.#childDown(child, this.#downReason(child));
+  }
+
+  /** Why a deleted Child SA went: replaced by a rekey, surplus of a collision, or deleted. */
+  #downReason(child: ChildSa): "rekeyed" | "redundant" | "deleted-by-peer" {
+    if (this.#surplus.has(child)) return "redundant";
+    return this.#replaced.has(child) ? "rekeyed" : "deleted-by-peer";
+  }
+
+  #answerAuth(
+    messageId: number,
+    inner: readonly Payload[],
+    from: Endpoint,
+    to: LocalEndpoint,
+    now: number,
+  ): void {
     // RFC 7296 §2.23: an initiator that moved to the NAT-T port uses UDP encapsulation; so do we.
     if (this.#ctx.localPort === this.#ctx.config.localNattPort) this.#ctx.natT = true;
     const answer = answerIkeAuth(this.#ctx, inner);
@@ -496,7 +1053,7 @@ export class IkeSession {
       this.#teardown("authentication-failed");
       return;
     }
-    this.#established(answer.result.child);
+    this.#established(answer.result.child, now);
   }
 
   #answerInformational(
@@ -504,12 +1061,20 @@ export class IkeSession {
     inner: readonly Payload[],
     from: Endpoint,
     to: LocalEndpoint,
+    now: number,
   ): void {
     const answer = answerInformational(this.#ctx, inner);
     this.#sendResponse(ExchangeType.INFORMATIONAL, messageId, answer.payloads, from, to);
     this.#reportErrors(ExchangeType.INFORMATIONAL, inner);
-    for (const child of answer.deletedChildren) this.#childDown(child, "deleted-by-peer");
-    if (answer.deleteIke) this.#teardown("deleted-by-peer");
+    for (const child of answer.deletedChildren) {
+      this.#childDown(child, this.#downReason(child));
+    }
+    if (answer.deleteIke && this.#next !== undefined) {
+      // RFC 7296 §2.18: the Delete of the old IKE SA after a rekey we answered: move to the new one.
+      this.#switch(now, this.#cached);
+    } else if (answer.deleteIke) {
+      this.#teardown("deleted-by-peer");
+    }
   }
 
   #receiveResponse(
@@ -540,9 +1105,30 @@ export class IkeSession {
     if (opened.kind === "drop") return;
     this.#pending = undefined;
     this.#peerSeen(from, to);
+    const task = pending.task;
+    if (task?.kind === "delete-old-ike") {
+      // RFC 7296 §1.4.1: any answer completes the Delete; the rekeyed SA takes over.
+      this.#switch(now);
+      return;
+    }
+    if (task?.kind === "delete-child") {
+      // RFC 7296 §1.4.1: any answer completes the Delete of a Child SA.
+      this.#childDeleted(task.child);
+      return;
+    }
     if (h.exchangeType === ExchangeType.INFORMATIONAL) {
-      // Our only request is the Delete of the IKE SA: any answer completes it (RFC 7296 §1.4.1).
+      // The Delete of the IKE SA: any answer completes it (RFC 7296 §1.4.1).
       this.#teardown("closed");
+      return;
+    }
+    if (task?.kind === "creating" || task?.kind === "rekeying-ike") {
+      if (opened.kind === "malformed") {
+        task.request.ke?.destroy();
+        this.#teardown("invalid-syntax");
+        return;
+      }
+      if (task.kind === "creating") this.#createAnswered(task.request, opened.inner, now);
+      else this.#ikeRekeyAnswered(task.request, opened.inner, now);
       return;
     }
     if (opened.kind === "malformed") {
@@ -555,7 +1141,7 @@ export class IkeSession {
       this.#teardown(downReason(result.notifyType));
       return;
     }
-    this.#established(result.child);
+    this.#established(result.child, now);
   }
 
   #initResponse(message: IkeMessage, raw: Uint8Array, from: Endpoint, to: LocalEndpoint, now: number): void {
@@ -596,7 +1182,7 @@ export class IkeSession {
     this.#sendRequest(ExchangeType.IKE_AUTH, payloads, now);
   }
 
-  #established(child: ChildOutcome): void {
+  #established(child: ChildOutcome, now: number): void {
     const ctx = this.#ctx;
     this.#state = "established";
     this.#halfOpenUntil = undefined;
@@ -609,13 +1195,19 @@ export class IkeSession {
         `Child SA ${child.child.inboundSpi.toString(16)}/${child.child.outboundSpi.toString(16)} up`,
       );
       this.#events.push({ type: "child-sa-up", child: child.child.info });
+      this.#schedule(child.child, now);
     } else if (child.kind === "refused") {
       ctx.log.warn(`no Child SA: ${notifyName(child.notifyType)}`);
     }
+    this.#scheduleIke(now);
   }
 
-  #childDown(child: ChildSa, reason: "deleted-by-peer" | "ike-sa-down"): void {
+  #childDown(child: ChildSa, reason: "deleted-by-peer" | "ike-sa-down" | "rekeyed" | "redundant"): void {
     child.keys.destroy();
+    this.#rekeyAt.delete(child);
+    this.#replaced.delete(child);
+    this.#surplus.delete(child);
+    this.#collisions.delete(child);
     this.#events.push({
       type: "child-sa-down",
       inboundSpi: child.inboundSpi,
@@ -629,7 +1221,14 @@ export class IkeSession {
     if (this.#state === "closed") return;
     const ctx = this.#ctx;
     this.#state = "closed";
+    const task = this.#pending?.task;
+    if (task?.kind === "creating" || task?.kind === "rekeying-ike") task.request.ke?.destroy();
+    if (this.#next !== undefined) destroyNext(this.#next);
+    this.#next = undefined;
+    this.#retired?.sk.destroy();
+    this.#retired = undefined;
     this.#pending = undefined;
+    this.#queue = [];
     this.#init?.destroy();
     this.#auth?.destroy();
     for (const child of ctx.children) this.#childDown(child, "ike-sa-down");

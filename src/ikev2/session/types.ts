@@ -132,8 +132,16 @@ export interface IkeSessionConfig {
   readonly retransmit?: RetransmitConfig;
   /** Responder: how long an IKE SA may wait for IKE_AUTH before it is dropped. Default 30000 ms. */
   readonly halfOpenTimeoutMs?: number;
-  /** Child SA lifetimes. Default soft 3300 s, hard 3600 s. */
+  /**
+   * Child SA lifetimes. Default soft 3300 s, hard 3600 s. Each Child SA is rekeyed (RFC 7296
+   * §2.8) at its soft lifetime minus a random 0–10 %, so both ends rarely start at once.
+   */
   readonly childLifetime?: ChildLifetime;
+  /**
+   * Rekey the IKE SA this many seconds after it was established (and after each rekey), minus a
+   * random 0–10 % (RFC 7296 §2.18). Default: never (the caller may call `rekeyIke`).
+   */
+  readonly ikeRekeySeconds?: number;
 }
 
 /** What an {@link IkeSession} is given instead of doing I/O. @public */
@@ -250,7 +258,34 @@ export type IkeEvent =
       readonly type: "child-sa-down";
       readonly inboundSpi: number;
       readonly outboundSpi: number;
-      readonly reason: "deleted-by-peer" | "ike-sa-down";
+      /**
+       * `"rekeyed"`: the old SA of a rekey, deleted once its replacement is up (RFC 7296 §2.8);
+       * `"redundant"`: the surplus new SA of a simultaneous rekey (§2.8.1).
+       */
+      readonly reason: "deleted-by-peer" | "ike-sa-down" | "rekeyed" | "redundant";
+    }
+  | {
+      /**
+       * A Child SA was rekeyed (RFC 7296 §2.8): install `child`; keep the old inbound SA until the
+       * `child-sa-down` with reason `"rekeyed"` for `oldInboundSpi` (traffic may still arrive on it).
+       * When both ends rekeyed at once (RFC 7296 §2.8.1), both new SAs are reported; the surplus
+       * one then goes down with reason `"redundant"`.
+       */
+      readonly type: "child-sa-rekeyed";
+      readonly oldInboundSpi: number;
+      readonly oldOutboundSpi: number;
+      readonly child: ChildSaInfo;
+    }
+  | {
+      /**
+       * The IKE SA was rekeyed (RFC 7296 §2.18) and the old one deleted: the session now speaks
+       * for the new SPIs (and may have swapped roles); update the SPI dispatch table.
+       */
+      readonly type: "ike-sa-rekeyed";
+      readonly oldSpiI: Uint8Array;
+      readonly oldSpiR: Uint8Array;
+      readonly spiI: Uint8Array;
+      readonly spiR: Uint8Array;
     }
   | {
       /** An error notify received from the peer (RFC 7296 §3.10.1). */

@@ -65,7 +65,12 @@ export function childRequest(ctx: IkeSaContext): ChildRequest {
   return { payloads, inboundSpi };
 }
 
-function espOptions(
+/**
+ * The ESP options of one direction of a Child SA: the negotiated transforms, that direction's
+ * SPI and keys, and UDP encapsulation when the IKE SA is behind a NAT.
+ * @internal
+ */
+export function espOptions(
   ctx: IkeSaContext,
   choice: EspChoice,
   mode: "tunnel" | "transport",
