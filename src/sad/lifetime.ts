@@ -47,8 +47,9 @@ export const DEFAULT_SOFT_FRACTION = 0.9;
 export const NO_LIFETIME: SaLifetime = Object.freeze({ soft: Object.freeze({}), hard: Object.freeze({}) });
 
 /**
- * The IOS lifetime `set security-association lifetime {seconds N | kilobytes N | kilobytes
- * disable}` (seeds/004:750) as soft and hard limits; `kilobytes: null` is `kilobytes disable`.
+ * The IOS lifetime command (seeds/004:750) as soft and hard limits:
+ * `set security-association lifetime {seconds N | kilobytes N | kilobytes disable}`;
+ * `kilobytes: null` is `kilobytes disable`.
  * @throws {@link SadError} `bad-lifetime` for non-positive values or a fraction outside (0, 1).
  * @public
  */

@@ -310,8 +310,8 @@ function icmpType(t: Tokens, names: Readonly<Record<string, readonly [number, nu
 }
 
 /**
- * Parses the body of one extended ACE: `{permit|deny} PROTOCOL SRC [PORTS] DST [PORTS] [ICMP]
- * [log]`, without the `access-list N` prefix or sequence number.
+ * Parses the body of one extended ACE, without the `access-list N` prefix or sequence number:
+ * `{permit|deny} PROTOCOL SRC [PORTS] DST [PORTS] [ICMP] [log]`.
  * @throws {@link PolicyError} `bad-acl`, `unsupported`, and address/port errors.
  * @public
  */

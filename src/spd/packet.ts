@@ -4,7 +4,7 @@
  *
  * {@link PacketFields} is a mutable object the caller allocates once and refills for every
  * packet; {@link parsePacket} never throws and never reads past the buffer or the IP length
- * fields: malformed input yields a {@link PacketStatus} the caller drops on.
+ * fields: malformed input yields a `PacketStatus` the caller drops on.
  *
  * @packageDocumentation
  */
@@ -20,7 +20,7 @@ import { hasPorts, PROTOCOL_OPAQUE } from "./selector.js";
  * @public
  */
 export const Direction = { OUTBOUND: 0, INBOUND: 1 } as const;
-/** {@link Direction} value. @public */
+/** {@link (Direction:variable)} value. @public */
 export type Direction = (typeof Direction)[keyof typeof Direction];
 
 /**
@@ -99,7 +99,7 @@ export const PacketStatus = {
   /** Well formed but not classifiable: IPv6 jumbogram, more extension headers than allowed. */
   UNSUPPORTED: 4,
 } as const;
-/** {@link PacketStatus} value. @public */
+/** {@link (PacketStatus:variable)} value. @public */
 export type PacketStatus = (typeof PacketStatus)[keyof typeof PacketStatus];
 
 /** RFC 4301 §4.4.1.1: the IPv6 extension headers to skip by default. */
@@ -198,7 +198,7 @@ function parseV6(b: Uint8Array, out: PacketFields): PacketStatus {
  * Every read is bounded by the buffer and by the IP header's own length fields. IPv6 extension
  * headers 0, 43, 44 and 60 are skipped; AH and ESP count as next-layer protocols (RFC 4301
  * §4.4.1.1). Non-initial fragments leave ports at −1.
- * @returns {@link PacketStatus.OK}, or why the packet must be dropped; `out` is then unspecified.
+ * @returns `PacketStatus.OK`, or why the packet must be dropped; `out` is then unspecified.
  * @public
  */
 export function parsePacket(packet: Uint8Array, out: PacketFields): PacketStatus {

@@ -36,7 +36,7 @@ export const Verdict = {
   /** Drop: the entry's SAs are manual or responder-only and none is installed. */
   NO_SA: 5,
 } as const;
-/** {@link Verdict} value. @public */
+/** {@link (Verdict:variable)} value. @public */
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
 /**

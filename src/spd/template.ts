@@ -26,8 +26,8 @@ export type SaOrigin = "ike" | "manual" | "responder";
 
 /**
  * "Populate from packet" flags (RFC 4301 §4.4.1.2): each true flag makes a new SA take that
- * selector from the triggering packet instead of from the SPD entry. IOS `set security-association
- * level per-host` (seeds/004:751) sets both address flags.
+ * selector from the triggering packet instead of from the SPD entry. The IOS command
+ * `set security-association level per-host` (seeds/004:751) sets both address flags.
  * @public
  */
 export interface PfpFlags {

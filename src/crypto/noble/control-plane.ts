@@ -30,7 +30,7 @@ function keyExchange(group: number, privateKey?: Uint8Array): KeyExchange {
 
 /**
  * Hashes, key exchange (MODP, ECP, Curve25519/448), signatures and randomness in pure
- * TypeScript on @noble/curves and @noble/hashes. Spread into `nobleBackend`.
+ * TypeScript on \@noble/curves and \@noble/hashes. Spread into `nobleBackend`.
  * @public
  */
 export const nobleControlPlane: ControlPlaneCrypto = {

@@ -85,7 +85,7 @@ export interface ChildLifetime {
 }
 
 /**
- * One IKE SA's configuration. Proposals are either structured ({@link IkeProposalConfig}) or
+ * One IKE SA's configuration. Proposals are either structured (`IkeProposalConfig`) or
  * strongSwan-style strings (`"aes256gcm16-prfsha256-x25519"`, ESP `"aes128-sha256"`), most
  * preferred first.
  * @public
