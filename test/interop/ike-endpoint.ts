@@ -51,7 +51,8 @@ export async function startEndpoint(
   let session: IkeSession | undefined;
   let timer: NodeJS.Timeout | undefined;
   let espOut: EspOutboundSa | undefined;
-  let espIn: EspInboundSa | undefined;
+  /** Inbound SAs by SPI: after a Child SA rekey the old one receives until it is deleted. */
+  const espIns = new Map<number, EspInboundSa>();
   let child: ChildSaInfo | undefined;
   const replies: ((payload: Uint8Array) => void)[] = [];
   const downWaiters: (() => void)[] = [];
@@ -79,6 +80,8 @@ export async function startEndpoint(
       handle(answered.output);
     },
     onEsp: (data) => {
+      const espIn =
+        data.length >= 4 ? espIns.get(new DataView(data.buffer, data.byteOffset).getUint32(0)) : undefined;
       if (espIn === undefined) return;
       const r = espIn.unprotect(data, 0, data.length);
       if (r.status !== "packet") return;
@@ -89,6 +92,17 @@ export async function startEndpoint(
     onError: () => undefined,
   });
 
+  /** Sends with a (new) Child SA from now on, and receives on its inbound SPI too. */
+  function install(c: ChildSaInfo): void {
+    child = c;
+    espOut?.destroy();
+    espOut = new EspOutboundSa(backend, withoutUdpHeader(c.outbound));
+    espIns.set(
+      c.inbound.spi,
+      new EspInboundSa(backend, { ...withoutUdpHeader(c.inbound), replayWindow: 64 }),
+    );
+  }
+
   function handle(out: IkeOutput): void {
     for (const d of out.datagrams) {
       transport.sendIke(d.data, d.remote, { fromNatTPort: d.localPort === transport.ports.IPv4?.natT });
@@ -96,10 +110,13 @@ export async function startEndpoint(
     for (const e of out.events) {
       events.push(e);
       if (e.type === "child-sa-up" && child === undefined) {
-        child = e.child;
-        espOut = new EspOutboundSa(backend, withoutUdpHeader(e.child.outbound));
-        espIn = new EspInboundSa(backend, { ...withoutUdpHeader(e.child.inbound), replayWindow: 64 });
+        install(e.child);
         resolveChild(e.child);
+      } else if (e.type === "child-sa-rekeyed") {
+        install(e.child);
+      } else if (e.type === "child-sa-down") {
+        espIns.get(e.inboundSpi)?.destroy();
+        espIns.delete(e.inboundSpi);
       } else if (e.type === "ike-sa-down") {
         rejectChild(new Error(`IKE SA down: ${JSON.stringify(e.reason)}`));
         for (const w of downWaiters.splice(0)) w();
@@ -181,7 +198,7 @@ export async function startEndpoint(
     async dispose() {
       if (timer !== undefined) clearTimeout(timer);
       espOut?.destroy();
-      espIn?.destroy();
+      for (const sa of espIns.values()) sa.destroy();
       await transport.close();
     },
   };

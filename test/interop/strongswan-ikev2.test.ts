@@ -162,3 +162,35 @@ async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe("charon rekeys and probes an ike-ts initiator, example j", () => {
+  it("answers DPD, the Child SA rekey and the IKE SA rekey charon starts; traffic flows after each", async () => {
+    const name = "v2j";
+    running = { name };
+    const env = await startPeer(name, `${HARNESS_DIR}/examples/j-ikev2-dpd-rekey`, { index: 44 });
+    const endpoint = await startEndpoint(
+      env,
+      nodeBackend,
+      { ike: "aes256gcm16-prfsha256-x25519", esp: "aes256gcm16" },
+      "initiator",
+    );
+    running.initiator = endpoint;
+    await endpoint.childUp;
+    const firstSpi = (await listSas(name))[0]!.spiI;
+
+    // charon: DPD after 5 s idle, CHILD_SA rekey at 15 s, IKE_SA rekey at 20 s (no jitter).
+    await waitFor(() => endpoint.events.some((e) => e.type === "ike-sa-rekeyed"), 30_000);
+    expect(endpoint.events.some((e) => e.type === "child-sa-rekeyed")).toBe(true);
+    expect(endpoint.events.some((e) => e.type === "ike-sa-down")).toBe(false);
+    const log = await peerLog(name);
+    expect(log).toMatch(/sending DPD request/);
+
+    const sas = await listSas(name);
+    expect(sas).toHaveLength(1);
+    expect(sas[0]!.state).toBe("ESTABLISHED");
+    expect(sas[0]!.spiI).not.toBe(firstSpi);
+    expect(sas[0]!.children).toHaveLength(1);
+    const reply = await endpoint.ping(7, 5000);
+    expect(new TextDecoder().decode(reply)).toBe("ike-ts ping 7");
+  }, 60_000);
+});
