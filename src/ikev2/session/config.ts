@@ -39,6 +39,8 @@ export interface ResolvedConfig {
   readonly retransmitTries: number;
   readonly halfOpenTimeoutMs: number;
   readonly childLifetime: ChildLifetime;
+  /** Liveness check interval in milliseconds; undefined: off. */
+  readonly dpdMs: number | undefined;
 }
 
 function checkLegacy(what: string, legacy: boolean | undefined, allowLegacy: boolean): void {
@@ -96,6 +98,7 @@ export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
   }
   idPayload("IDi", c.localId);
   if (c.remoteId !== undefined) idPayload("IDr", c.remoteId);
+  if (c.dpdSeconds !== undefined && !(c.dpdSeconds > 0)) throw new RangeError("dpdSeconds must be positive");
   const localTs = c.localTs.map(trafficSelector);
   const remoteTs = c.remoteTs.map(trafficSelector);
   if (localTs.length === 0 || remoteTs.length === 0) throw new RangeError("traffic selectors are needed");
@@ -123,5 +126,6 @@ export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
     retransmitTries: c.retransmit?.tries ?? 5,
     halfOpenTimeoutMs: c.halfOpenTimeoutMs ?? 30_000,
     childLifetime: c.childLifetime ?? { softSeconds: 3300, hardSeconds: 3600 },
+    dpdMs: c.dpdSeconds === undefined ? undefined : c.dpdSeconds * 1000,
   };
 }

@@ -99,7 +99,8 @@ type ChildWork =
 type Work =
   | ChildWork
   | { readonly kind: "create-child"; readonly spec: CreateChildSpec }
-  | { readonly kind: "rekey-ike" };
+  | { readonly kind: "rekey-ike" }
+  | { readonly kind: "liveness" };
 
 /** A request of ours waiting for its response (RFC 7296 §2.1: one at a time). */
 interface Pending {
@@ -113,7 +114,8 @@ interface Pending {
     | { readonly kind: "creating"; readonly request: CreateChildRequest }
     | Extract<ChildWork, { kind: "delete-child" }>
     | { readonly kind: "rekeying-ike"; readonly request: IkeRekeyRequest }
-    | { readonly kind: "delete-old-ike" };
+    | { readonly kind: "delete-old-ike" }
+    | { readonly kind: "liveness" };
 }
 
 /** Jitter taken off the soft lifetime: up to 10 % (strongSwan's `rekey_time` minus `rand_time`). */
@@ -205,10 +207,13 @@ export class IkeSession {
    * exchange's nonces, to settle which survives when our answer arrives (RFC 7296 §2.8.1).
    */
   #collisions = new Map<ChildSa, { readonly child: ChildSa; readonly nonces: readonly Uint8Array[] }>();
+  /** When the peer last proved to be alive: an authenticated IKE message, or ESP it reported. */
+  #lastHeard = 0;
 
   private constructor(ctx: IkeSaContext, state: IkeSessionState) {
     this.#ctx = ctx;
     this.#state = state;
+    this.#lastHeard = ctx.createdAt;
   }
 
   /**
@@ -397,7 +402,9 @@ export class IkeSession {
       const c = this.#ctx.config;
       if (pending.retransmits >= c.retransmitTries) {
         this.#ctx.log.warn(`${exchangeName(pending.exchangeType)}: no response, giving up`);
-        this.#teardown(this.#state === "deleting" ? "closed" : "timeout");
+        // RFC 7296 §2.4: no answer to any request means the peer is gone.
+        const dead = this.#state === "established" ? "dead-peer" : "timeout";
+        this.#teardown(this.#state === "deleting" ? "closed" : dead);
       } else {
         pending.retransmits++;
         pending.nextAt = now + c.retransmitTimeoutMs * c.retransmitFactor ** pending.retransmits;
@@ -418,8 +425,29 @@ export class IkeSession {
       this.#rekeyAt.delete(child);
       this.#queue.push({ kind: "rekey-child", child });
     }
+    const liveness = this.#livenessAt();
+    if (liveness !== undefined && now >= liveness && this.#queue.length === 0) {
+      this.#queue.push({ kind: "liveness" });
+    }
     this.#startNext(now);
     return this.#output();
+  }
+
+  /**
+   * Tells the session that authenticated traffic from the peer arrived outside IKE — an ESP
+   * packet of one of its Child SAs that verified — so no liveness check is needed yet
+   * (RFC 7296 §2.4: "If there has only been outgoing traffic on all of the SAs associated with an
+   * IKE SA, it is essential to confirm liveness of the other endpoint").
+   */
+  peerAlive(now: number): void {
+    if (now > this.#lastHeard) this.#lastHeard = now;
+  }
+
+  /** When a liveness check is due (RFC 7296 §2.4): idle established SA with DPD configured. */
+  #livenessAt(): number | undefined {
+    const dpd = this.#ctx.config.dpdMs;
+    if (dpd === undefined || this.#state !== "established" || this.#pending !== undefined) return undefined;
+    return this.#lastHeard + dpd;
   }
 
   /**
@@ -518,6 +546,7 @@ export class IkeSession {
       this.#pending?.nextAt,
       this.#state === "init-done" ? this.#halfOpenUntil : undefined,
       ...(this.#state === "established" ? [...this.#rekeyAt.values(), this.#ikeRekeyAt] : []),
+      this.#livenessAt(),
     ];
     const due = times.filter((t): t is number => t !== undefined);
     return due.length === 0 ? undefined : Math.min(...due);
@@ -619,8 +648,13 @@ export class IkeSession {
     return { kind: "ok", inner, errorReply: rules.errorReply };
   }
 
-  /** RFC 7296 §2.23: authenticated messages tell where the peer (and our NAT mapping) is now. */
-  #peerSeen(from: Endpoint, to: LocalEndpoint): void {
+  /**
+   * RFC 7296 §2.23: authenticated messages tell where the peer (and our NAT mapping) is now;
+   * §2.4: and that it is alive.
+   */
+  #peerSeen(from: Endpoint, to: LocalEndpoint, now: number): void {
+    // RFC 7296 §2.4: an authenticated message proves the peer alive.
+    if (now > this.#lastHeard) this.#lastHeard = now;
     // The peer speaks on the current IKE SA: it has the answer to the old one's Delete.
     this.#retired?.sk.destroy();
     this.#retired = undefined;
@@ -682,7 +716,7 @@ export class IkeSession {
     }
     const opened = this.#open(message, raw);
     if (opened.kind === "drop") return;
-    this.#peerSeen(from, to);
+    this.#peerSeen(from, to, now);
     this.#expectedRequestId++;
     if (opened.kind === "malformed") {
       // RFC 7296 §2.21.2, §2.21.3: answer with the error; INVALID_SYNTAX (and any error during
@@ -796,6 +830,12 @@ export class IkeSession {
       }
       if (work.kind === "create-child") {
         this.#startCreate(work.spec, now);
+        continue;
+      }
+      if (work.kind === "liveness") {
+        // RFC 7296 §1.4: an INFORMATIONAL request with no payloads checks that the peer is alive.
+        this.#ctx.log.debug("no traffic from the peer: liveness check");
+        this.#sendRequest(ExchangeType.INFORMATIONAL, [], now, { kind: "liveness" });
         continue;
       }
       // The Child SA may have gone (deleted by the peer) while the work waited.
@@ -1104,7 +1144,7 @@ export class IkeSession {
     const opened = this.#open(message, raw);
     if (opened.kind === "drop") return;
     this.#pending = undefined;
-    this.#peerSeen(from, to);
+    this.#peerSeen(from, to, now);
     const task = pending.task;
     if (task?.kind === "delete-old-ike") {
       // RFC 7296 §1.4.1: any answer completes the Delete; the rekeyed SA takes over.
@@ -1114,6 +1154,10 @@ export class IkeSession {
     if (task?.kind === "delete-child") {
       // RFC 7296 §1.4.1: any answer completes the Delete of a Child SA.
       this.#childDeleted(task.child);
+      return;
+    }
+    if (task?.kind === "liveness") {
+      this.#reportErrors(h.exchangeType, opened.kind === "ok" ? opened.inner : []);
       return;
     }
     if (h.exchangeType === ExchangeType.INFORMATIONAL) {
@@ -1165,7 +1209,7 @@ export class IkeSession {
       return;
     }
     this.#init = undefined;
-    this.#peerSeen(from, to);
+    this.#peerSeen(from, to, now);
     if (ctx.natT && ctx.localPort !== ctx.config.localNattPort) {
       // RFC 7296 §2.23: after detecting a NAT, move to port 4500 (with the non-ESP marker).
       ctx.localPort = ctx.config.localNattPort;

@@ -142,6 +142,13 @@ export interface IkeSessionConfig {
    * random 0–10 % (RFC 7296 §2.18). Default: never (the caller may call `rekeyIke`).
    */
   readonly ikeRekeySeconds?: number;
+  /**
+   * Liveness check (dead peer detection, RFC 7296 §2.4): when nothing authenticated came from the
+   * peer for this many seconds — no IKE message and no ESP the caller reported with
+   * `IkeSession.peerAlive` — send an empty INFORMATIONAL request; if retransmission gives up, the
+   * IKE SA ends with reason `"dead-peer"`. Default: off, as IOS without `crypto isakmp keepalive`.
+   */
+  readonly dpdSeconds?: number;
 }
 
 /** What an {@link IkeSession} is given instead of doing I/O. @public */
@@ -179,6 +186,7 @@ export type IkeDownReason =
   | "closed"
   | "deleted-by-peer"
   | "timeout"
+  | "dead-peer"
   | "half-open-timeout"
   | "authentication-failed"
   | "no-proposal-chosen"
