@@ -1,162 +1,209 @@
 /**
- * `npm run demo`: ike-ts's ESP data plane in a few packets.
+ * `npm run demo`: two ike-ts endpoints on loopback UDP.
  *
- * Builds an ESP SA pair (AES-256-GCM-16 for tunnel mode, AES-128-CBC + HMAC-SHA-256-128 for
- * transport mode, and an ESP-in-UDP tunnel SA), protects IPv4 and IPv6 packets, prints each
- * protected packet field by field, and decapsulates it again with the inbound SA.
+ * "alice" initiates an IKEv2 SA to "bob" (IKE_SA_INIT, IKE_AUTH with a pre-shared key, one Child
+ * SA for 198.19.0.1 <-> 198.19.0.2), pings through ESP-in-UDP, rekeys the Child SA and the IKE SA
+ * with traffic after each, and deletes the IKE SA, printing every exchange and a session table.
+ * Ports are ephemeral, so it needs no privileges; it takes well under a second of work.
  */
-import { EspInboundSa, EspOutboundSa, type EspSaOptions, plaintextMtu } from "../src/esp/index.js";
-import { nodeBackend } from "../src/node/index.js";
+import type { IkeEndpointEvent, IkeSession, IkeSessionConfig } from "../src/ikev2/index.js";
+import type { EspSa } from "../src/node/index.js";
+import { UdpIkeEndpoint } from "../src/node/index.js";
+import type { SadEntry } from "../src/sad/index.js";
 import { toHex } from "../src/wire/index.js";
 
-const backend = nodeBackend;
-const key = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (seed + i * 7) & 0xff);
+const LOOPBACK = "127.0.0.1";
+const PSK = new TextEncoder().encode("ike-ts demo pre-shared key");
+const ALICE_INNER = [198, 19, 0, 1];
+const BOB_INNER = [198, 19, 0, 2];
 
-/** A small ICMP echo request over IPv4 (198.19.0.1 -> 198.19.0.2). */
-function icmp4(): Uint8Array {
-  const data = new TextEncoder().encode("hello from ike-ts");
+/** Prints one line of an endpoint's log: exchanges sent and state changes. */
+function logger(name: string) {
+  const print = (m: string) => console.log(`  ${name.padEnd(5)} ${m}`);
+  return { debug: (m: string) => m.startsWith("sending") && print(m), info: print, warn: print };
+}
+
+/** An ICMP echo (type 8) or echo reply (type 0) between the inner addresses, with checksums. */
+function icmp(type: 0 | 8, from: number[], to: number[], sequence: number): Uint8Array {
+  const data = new TextEncoder().encode(`ike-ts demo ping ${sequence}`);
   const p = new Uint8Array(28 + data.length);
-  p.set([0x45, 0, 0, p.length, 0x12, 0x34, 0x40, 0, 64, 1, 0, 0, 198, 19, 0, 1, 198, 19, 0, 2]);
-  p.set([8, 0, 0, 0, 0x4e, 0x53, 0, 1], 20);
+  p.set([0x45, 0, 0, p.length, 0, sequence, 0x40, 0, 64, 1, 0, 0, ...from, ...to]);
+  p.set([type, 0, 0, 0, 0x49, 0x4b, 0, sequence], 20);
   p.set(data, 28);
-  const sum = (from: number, to: number) => {
+  const checksum = (start: number, end: number, at: number) => {
     let s = 0;
-    for (let i = from; i < to; i += 2) s += (p[i]! << 8) | (p[i + 1] ?? 0);
+    for (let i = start; i < end; i += 2) s += (p[i]! << 8) | (p[i + 1] ?? 0);
     while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-    return ~s & 0xffff;
+    p[at] = (~s >>> 8) & 0xff;
+    p[at + 1] = ~s & 0xff;
   };
-  const ip = sum(0, 20);
-  p[10] = ip >>> 8;
-  p[11] = ip & 0xff;
-  const icmp = sum(20, p.length);
-  p[22] = icmp >>> 8;
-  p[23] = icmp & 0xff;
+  checksum(0, 20, 10);
+  checksum(20, p.length, 22);
   return p;
 }
 
-/** A UDP datagram over IPv6 (2001:db8::1 -> 2001:db8::2). */
-function udp6(): Uint8Array {
-  const data = new TextEncoder().encode("ipv6 payload");
-  const p = new Uint8Array(48 + data.length);
-  p.set([0x60, 0, 0, 0, 0, 8 + data.length, 17, 64]);
-  p.set([0x20, 0x01, 0x0d, 0xb8], 8);
-  p[23] = 1;
-  p.set([0x20, 0x01, 0x0d, 0xb8], 24);
-  p[39] = 2;
-  p.set([0x30, 0x39, 0x00, 0x35, 0, 8 + data.length, 0, 0], 40);
-  p.set(data, 48);
-  return p;
+/** Resolves when `predicate` holds, checking after every event; rejects after 5 s. */
+function waiter() {
+  const pending: { check: () => boolean; resolve: () => void }[] = [];
+  const poke = () => {
+    for (const w of [...pending]) {
+      if (w.check()) {
+        pending.splice(pending.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  const until = (what: string, check: () => boolean) =>
+    new Promise<void>((resolve, reject) => {
+      if (check()) return resolve();
+      const timer = setTimeout(() => reject(new Error(`demo: timed out waiting for ${what}`)), 5000);
+      pending.push({
+        check,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  return { poke, until };
 }
 
-function field(name: string, bytes: Uint8Array, note = ""): void {
-  const hex = toHex(bytes);
-  const shown = hex.length > 64 ? `${hex.slice(0, 64)}…` : hex;
-  console.log(`    ${name.padEnd(12)} ${shown}${note ? `  (${note})` : ""}`);
-}
-
-function show(title: string, options: EspSaOptions, inner: Uint8Array): void {
-  const out = new EspOutboundSa(backend, options);
-  const inb = new EspInboundSa(backend, { ...options, replayWindow: 64 });
-  const wire = new Uint8Array(out.maxOutputLength(inner.length));
-  const len = out.protect(inner, 0, inner.length, wire, 0);
-  if (typeof len !== "number") throw new Error(`protect refused: ${len}`);
-  const p = wire.subarray(0, len);
-
-  const enc = out.encryption;
-  console.log(`\n${title}`);
-  console.log(
-    `  ${options.mode} mode, ${enc}${out.integrity ? ` + ${out.integrity}` : ""}, SPI 0x${options.spi.toString(16)}`,
-  );
-  console.log(`  inner packet (${inner.length} bytes): ${toHex(inner)}`);
-  console.log(`  protected packet (${len} bytes):`);
-  let at = 0;
-  if (options.mode === "transport") {
-    const ihl = p[0]! >>> 4 === 4 ? (p[0]! & 15) * 4 : 40;
-    field("ip header", p.subarray(0, ihl), "protocol now 50, lengths and checksum fixed");
-    at = ihl;
+function table(name: string, endpoint: UdpIkeEndpoint): void {
+  for (const s of endpoint.ike.sessions()) {
+    const v = s.snapshot();
+    const alg = v.algorithms;
+    console.log(
+      `  ${name.padEnd(5)} IKE SA ${v.spiI}_${v.spiR} ${v.role} ${v.state} peer ${v.remote.address}:${v.remote.port}` +
+        (alg === undefined ? "" : ` ${alg.encryption}-${alg.keyBits} ${alg.prf} ${alg.keGroup}`),
+    );
   }
-  if (options.udpEncapsulation) {
-    field("udp header", p.subarray(at, at + 8), "RFC 3948 ESP-in-UDP, checksum 0");
-    at += 8;
+  for (const e of endpoint.sad.entries()) {
+    const c = e.sa.counters;
+    const packets = e.direction === "inbound" ? c.packetsDecapsulated : c.packetsEncapsulated;
+    console.log(
+      `  ${name.padEnd(5)}   ESP ${e.direction.padEnd(8)} spi 0x${e.spi.toString(16).padStart(8, "0")} ` +
+        `${e.local} <-> ${e.peer} packets ${packets}${e.replacedBy === null ? "" : " (replaced)"}`,
+    );
   }
-  const cbc = enc === "aes-cbc";
-  const ivLen = cbc ? 16 : 8;
-  const icvLen = 16; // GCM-16 tag, or HMAC-SHA-256 truncated to 128 bits (RFC 4868)
-  field("spi", p.subarray(at, at + 4));
-  field("sequence", p.subarray(at + 4, at + 8));
-  field(
-    "iv",
-    p.subarray(at + 8, at + 8 + ivLen),
-    cbc ? "random (RFC 3602)" : "the 64-bit counter (RFC 4106 §3.1)",
-  );
-  field(
-    "ciphertext",
-    p.subarray(at + 8 + ivLen, len - icvLen),
-    "payload + padding + pad length + next header",
-  );
-  field("icv", p.subarray(len - icvLen), `${icvLen}-byte integrity check value`);
-
-  // The inbound SA takes the ESP packet (tunnel: the UDP payload when encapsulated) or, in
-  // transport mode, the whole IP packet; it decrypts in place.
-  const again = p.slice();
-  const from = options.mode === "tunnel" && options.udpEncapsulation ? 8 : 0;
-  const r = inb.unprotect(wire, from, len);
-  const back = wire.subarray(r.offset, r.offset + r.length);
-  const same = r.status === "packet" && toHex(back) === toHex(inner);
-  console.log(
-    `  inbound SA: ${r.status}, next header ${r.nextHeader}, seq ${r.seqLo} -> ${same ? "matches the original" : "MISMATCH"}`,
-  );
-  const replay = inb.unprotect(again, from, len);
-  console.log(`  the same packet again: ${replay.status} (${replay.reason})`);
-  out.destroy();
-  inb.destroy();
-  if (!same) process.exitCode = 1;
 }
 
-console.log("ike-ts ESP demo (node:crypto backend)");
-show(
-  "1. IPv4 ICMP echo through an AES-256-GCM tunnel",
-  { spi: 0x1001, encryption: "aes-gcm-16", encryptionKey: key(36, 1), mode: "tunnel" },
-  icmp4(),
-);
-show(
-  "2. IPv6 UDP through the same kind of tunnel, ESP in UDP (NAT traversal)",
-  {
-    spi: 0x1002,
-    encryption: "aes-gcm-16",
-    encryptionKey: key(36, 2),
-    mode: "tunnel",
-    udpEncapsulation: { sourcePort: 4500, destinationPort: 4500 },
-  },
-  udp6(),
-);
-show(
-  "3. IPv4 ICMP in transport mode, AES-128-CBC + HMAC-SHA-256-128",
-  {
-    spi: 0x1003,
-    encryption: "aes-cbc",
-    encryptionKey: key(16, 3),
-    integrity: "hmac-sha256-128",
-    integrityKey: key(32, 4),
-    mode: "transport",
-  },
-  icmp4(),
-);
-show(
-  "4. IPv6 UDP in transport mode, AES-128-CBC + HMAC-SHA-256-128",
-  {
-    spi: 0x1004,
-    encryption: "aes-cbc",
-    encryptionKey: key(16, 5),
-    integrity: "hmac-sha256-128",
-    integrityKey: key(32, 6),
-    mode: "transport",
-  },
-  udp6(),
-);
+async function main(): Promise<void> {
+  const started = performance.now();
+  const wait = waiter();
+  const events: { who: string; e: IkeEndpointEvent }[] = [];
+  const replies: number[] = [];
+  const onEvent = (who: string) => (e: IkeEndpointEvent) => {
+    events.push({ who, e });
+    const ev = e.event;
+    const what =
+      ev.type === "child-sa-up" || ev.type === "child-sa-rekeyed"
+        ? `${ev.type} in 0x${ev.child.inbound.spi.toString(16)} out 0x${ev.child.outbound.spi.toString(16)}`
+        : ev.type === "ike-sa-rekeyed"
+          ? `${ev.type} now ${toHex(ev.spiI)}_${toHex(ev.spiR)}`
+          : ev.type === "child-sa-down"
+            ? `${ev.type} 0x${ev.inboundSpi.toString(16)} (${ev.reason})`
+            : ev.type === "ike-sa-down"
+              ? `${ev.type} (${ev.reason})`
+              : ev.type;
+    console.log(`  ${who.padEnd(5)} event: ${what}`);
+    wait.poke();
+  };
+  const common = {
+    ikeProposals: ["aes256gcm16-prfsha256-x25519"],
+    espProposals: ["aes256gcm16"],
+    localAddress: LOOPBACK,
+  };
+  const udp = { ipv4: LOOPBACK, ikePort: 0, natTPort: 0 } as const;
+  const psk = { getPsk: () => PSK.slice() };
 
-const mtu = plaintextMtu(
-  { encryption: "aes-cbc", integrity: "hmac-sha1-96", mode: "tunnel", family: "ipv4" },
-  1500,
-);
-console.log(`\nplaintext MTU for an AES-CBC + HMAC-SHA1-96 IPv4 tunnel at path MTU 1500: ${mtu}`);
+  const bob: UdpIkeEndpoint = await UdpIkeEndpoint.open({
+    psk,
+    udp,
+    logger: logger("bob"),
+    cookieThreshold: 10,
+    responder: (): IkeSessionConfig => ({
+      ...common,
+      localId: { type: "fqdn", value: "bob.ike-ts.test" },
+      localTs: ["198.19.0.2/32"],
+      remoteTs: ["198.19.0.0/24"],
+    }),
+    onEvent: onEvent("bob"),
+    // Bob answers each echo request through its own ESP SA.
+    onPacket: (packet: Uint8Array, _sa: SadEntry<EspSa>) => {
+      if (packet[20] === 8) bob.send(icmp(0, BOB_INNER, ALICE_INNER, packet[27]!));
+    },
+  });
+  const alice = await UdpIkeEndpoint.open({
+    psk,
+    udp,
+    logger: logger("alice"),
+    onEvent: onEvent("alice"),
+    onPacket: (packet) => {
+      if (packet[20] === 0) {
+        replies.push(packet[27]!);
+        console.log(`  alice received echo reply ${packet[27]} through ESP`);
+        wait.poke();
+      }
+    },
+  });
+  const bobPorts = bob.ports.IPv4!;
+
+  console.log(`\n== IKE_SA_INIT and IKE_AUTH: alice -> bob (${LOOPBACK}:${bobPorts.ike})`);
+  const session: IkeSession = alice.initiate({
+    ...common,
+    localId: { type: "fqdn", value: "alice.ike-ts.test" },
+    remoteId: { type: "fqdn", value: "bob.ike-ts.test" },
+    remote: { address: LOOPBACK, port: bobPorts.ike },
+    remoteNattPort: bobPorts.natT,
+    // Node can send ESP only in UDP (RFC 3948), so ask for encapsulation without a NAT.
+    forceEncapsulation: true,
+    localTs: ["198.19.0.1/32"],
+    remoteTs: ["198.19.0.2/32"],
+  });
+  const count = (who: string, type: string) =>
+    events.filter((x) => x.who === who && x.e.event.type === type).length;
+  await wait.until(
+    "both Child SAs",
+    () => count("alice", "child-sa-up") === 1 && count("bob", "child-sa-up") === 1,
+  );
+
+  const ping = async (sequence: number) => {
+    const result = alice.send(icmp(8, ALICE_INNER, BOB_INNER, sequence));
+    console.log(`  alice sent echo request ${sequence}: ${result}`);
+    await wait.until(`echo reply ${sequence}`, () => replies.includes(sequence));
+  };
+  console.log("\n== traffic through ESP");
+  await ping(1);
+  await ping(2);
+  console.log("\n== session table");
+  table("alice", alice);
+  table("bob", bob);
+
+  console.log("\n== CREATE_CHILD_SA: alice rekeys the Child SA");
+  const childSpi = alice.sad.entries().find((e) => e.direction === "inbound")!.spi;
+  alice.run(session, (s, now) => s.rekeyChild(childSpi, now));
+  await wait.until("the old Child SA's delete", () => count("bob", "child-sa-down") === 1);
+  await ping(3);
+
+  console.log("\n== CREATE_CHILD_SA: alice rekeys the IKE SA");
+  alice.run(session, (s, now) => s.rekeyIke(now));
+  await wait.until(
+    "the IKE SA rekey",
+    () => count("alice", "ike-sa-rekeyed") === 1 && count("bob", "ike-sa-rekeyed") === 1,
+  );
+  await ping(4);
+  console.log("\n== session table");
+  table("alice", alice);
+  table("bob", bob);
+
+  console.log("\n== INFORMATIONAL: alice deletes the IKE SA");
+  await alice.close();
+  await wait.until("bob's IKE SA to go", () => count("bob", "ike-sa-down") === 1);
+  await bob.close();
+  console.log(
+    `\nalice: ${alice.ike.sessions().length} IKE SAs, ${alice.sad.size} ESP SAs; bob: ${bob.ike.sessions().length} IKE SAs, ${bob.sad.size} ESP SAs`,
+  );
+  console.log(`done in ${Math.round(performance.now() - started)} ms`);
+}
+
+await main();

@@ -13,6 +13,10 @@ export * from "./crypto/index.js";
 export * from "./esp/index.js";
 export {
   type ChildSaInfo,
+  IkeEndpoint,
+  type IkeEndpointEvent,
+  type IkeEndpointOptions,
+  type IkeEndpointOutput,
   type IkeEvent,
   type IkeOutput,
   IkeResponderGuard,

@@ -139,6 +139,12 @@ export {
 } from "./rules.js";
 export { parseIpAddress } from "./session/address.js";
 export { IkeResponderGuard, type IkeResponderGuardOptions } from "./session/cookie.js";
+export {
+  IkeEndpoint,
+  type IkeEndpointEvent,
+  type IkeEndpointOptions,
+  type IkeEndpointOutput,
+} from "./session/endpoint.js";
 export { IkeSession } from "./session/ike-session.js";
 export {
   type EncryptionChoice,

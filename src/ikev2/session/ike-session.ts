@@ -192,6 +192,7 @@ export class IkeSession {
     | {
         readonly spiI: Uint8Array;
         readonly spiR: Uint8Array;
+        readonly role: "initiator" | "responder";
         readonly sk: SkProtection;
         readonly cached: { readonly messageId: number; readonly data: Uint8Array };
       }
@@ -298,13 +299,18 @@ export class IkeSession {
   }
 
   /**
-   * Every (SPIi, SPIr) pair this session takes datagrams for (copies): the IKE SA's, and during a
-   * rekey of the IKE SA also the new one's (negotiated, not yet moved to) or the old one's (deleted,
-   * still answering a retransmitted Delete). An endpoint dispatches on all of them.
+   * Every (SPIi, SPIr) pair this session takes datagrams for (copies), with `local`, the one of
+   * the two that we chose (SPIi where we initiated that IKE SA, else SPIr): the IKE SA's, and
+   * during a rekey of the IKE SA also the new one's (negotiated, not yet moved to) or the old
+   * one's (deleted, still answering a retransmitted Delete). An endpoint dispatches on all of them.
    */
-  spis(): { readonly spiI: Uint8Array; readonly spiR: Uint8Array }[] {
+  spis(): { readonly spiI: Uint8Array; readonly spiR: Uint8Array; readonly local: Uint8Array }[] {
     const pairs = [this.#ctx, this.#next, this.#retired].filter((p) => p !== undefined);
-    return pairs.map((p) => ({ spiI: p.spiI.slice(), spiR: p.spiR.slice() }));
+    return pairs.map((p) => ({
+      spiI: p.spiI.slice(),
+      spiR: p.spiR.slice(),
+      local: (p.role === "initiator" ? p.spiI : p.spiR).slice(),
+    }));
   }
 
   /** A monitoring view. */
@@ -911,7 +917,7 @@ export class IkeSession {
     this.#retired?.sk.destroy();
     this.#retired = undefined;
     if (answered === undefined) ctx.sk?.destroy();
-    else this.#retired = { spiI: oldSpiI, spiR: oldSpiR, sk: ctx.sk!, cached: answered };
+    else this.#retired = { spiI: oldSpiI, spiR: oldSpiR, role: ctx.role, sk: ctx.sk!, cached: answered };
     ctx.keys?.destroy();
     ctx.role = next.role;
     ctx.spiI = next.spiI;
