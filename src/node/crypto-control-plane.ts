@@ -202,7 +202,7 @@ function montgomeryKeyExchange(id: number, spec: MontgomerySpec, privateKey?: Ui
   // Keys go in and out of OpenSSL as JWK (RFC 8037): its DER decoders cost ten times more.
   let key: KeyObject | undefined;
   if (privateKey === undefined) {
-    key = generateKeyPairSync(spec.crv === "X25519" ? "x25519" : "x448").privateKey;
+    key = (spec.crv === "X25519" ? generateKeyPairSync("x25519") : generateKeyPairSync("x448")).privateKey;
   } else {
     const der = withPrefix(spec.pkcs8, privateKey);
     key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
