@@ -150,6 +150,7 @@ export {
   type EncryptionChoice,
   type EspProposalConfig,
   type IkeProposalConfig,
+  IOS_DEFAULT_IKE_PROPOSAL,
   parseEspProposal,
   parseIkeProposal,
 } from "./session/proposal-strings.js";
