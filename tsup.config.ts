@@ -10,6 +10,7 @@ export default defineConfig({
     "ah/index": "src/ah/index.ts",
     "node/index": "src/node/index.ts",
     "ikev2/index": "src/ikev2/index.ts",
+    "pki/index": "src/pki/index.ts",
     "sad/index": "src/sad/index.ts",
     "spd/index": "src/spd/index.ts",
   },

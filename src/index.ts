@@ -12,22 +12,40 @@ export * from "./ah/index.js";
 export * from "./crypto/index.js";
 export * from "./esp/index.js";
 export {
+  type AddressAllocator,
+  AddressPool,
+  type ChildLifetime,
   type ChildSaInfo,
+  type ConfigReplyOptions,
+  type ConfigRequestOptions,
+  type Endpoint,
+  type IdentityConfig,
+  type IkeDownReason,
   IkeEndpoint,
   type IkeEndpointEvent,
   type IkeEndpointOptions,
   type IkeEndpointOutput,
   type IkeEvent,
+  type IkeLogger,
   type IkeOutput,
   IkeResponderGuard,
+  type IkeSaSnapshot,
   IkeSession,
   type IkeSessionConfig,
   type IkeSessionDeps,
+  type IkeSessionState,
+  IOS_DEFAULT_IKE_PROPOSAL,
+  type KeyStore,
+  type LocalAuthConfig,
+  type LocalEndpoint,
   type OutboundDatagram,
   type PskStore,
   parseEspProposal,
   parseIkeProposal,
+  type RetransmitConfig,
+  type TrafficSelectorConfig,
 } from "./ikev2/index.js";
+export * from "./pki/index.js";
 export * from "./sad/index.js";
 export * from "./spd/index.js";
 export * from "./wire/index.js";

@@ -127,6 +127,9 @@ function derHeader(block: asn1js.AsnType, what: string): void {
   if (lenBlock.isIndefiniteForm || lenBlock.blockLength !== derLengthOctets(lenBlock.length)) {
     invalid(`${what}: not DER (length encoding)`);
   }
+  // X.690 §8.1.1: the contents are exactly `length` octets. asn1js lets a constructed element's
+  // last child run past its parent's declared length: such input is not DER.
+  if (block.valueBlock.blockLength !== lenBlock.length) invalid(`${what}: contents overrun the length`);
 }
 
 /** Checks an element is DER and has the expected class and tag. */

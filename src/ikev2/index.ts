@@ -138,6 +138,7 @@ export {
   rulesFor,
 } from "./rules.js";
 export { parseIpAddress } from "./session/address.js";
+export { AddressPool } from "./session/address-pool.js";
 export { IkeResponderGuard, type IkeResponderGuardOptions } from "./session/cookie.js";
 export {
   IkeEndpoint,
@@ -155,8 +156,11 @@ export {
   parseIkeProposal,
 } from "./session/proposal-strings.js";
 export type {
+  AddressAllocator,
   ChildLifetime,
   ChildSaInfo,
+  ConfigReplyOptions,
+  ConfigRequestOptions,
   Endpoint,
   IdentityConfig,
   IkeDownReason,
@@ -167,6 +171,8 @@ export type {
   IkeSessionConfig,
   IkeSessionDeps,
   IkeSessionState,
+  KeyStore,
+  LocalAuthConfig,
   LocalEndpoint,
   OutboundDatagram,
   PskStore,

@@ -25,10 +25,12 @@ import {
 } from "../ikev2/session/endpoint.js";
 import type { IkeSession } from "../ikev2/session/ike-session.js";
 import type {
+  AddressAllocator,
   ChildSaInfo,
   IkeLogger,
   IkeOutput,
   IkeSessionConfig,
+  KeyStore,
   PskStore,
 } from "../ikev2/session/types.js";
 import { Sad, type SadEntry } from "../sad/sad.js";
@@ -46,13 +48,17 @@ export type EspSa = EspInboundSa | EspOutboundSa;
 export interface UdpIkeEndpointOptions {
   /** Pre-shared keys. */
   readonly psk: PskStore;
+  /** Private keys and trust anchors for certificate authentication. */
+  readonly keys?: KeyStore;
+  /** Responder: virtual IP addresses handed out with the configuration payload. */
+  readonly addressPool?: AddressAllocator;
   /** Crypto for IKE and ESP; default the node:crypto backend. */
   readonly backend?: CryptoBackend;
   /** Log sink of every session. */
   readonly logger?: IkeLogger;
-  /** Responder configuration per request (see {@link IkeEndpointOptions.responder}). */
+  /** Responder configuration per request (as `IkeEndpointOptions.responder` of `ike-ts/ikev2`). */
   readonly responder?: IkeEndpointOptions["responder"];
-  /** Cookie threshold (see {@link IkeEndpointOptions.cookieThreshold}). */
+  /** Cookie threshold (as `IkeEndpointOptions.cookieThreshold`). */
   readonly cookieThreshold?: number;
   /** Sockets: bind addresses and ports (default 0.0.0.0, ports 500 and 4500). */
   readonly udp?: Omit<UdpTransportOptions, "onIke" | "onEsp" | "onError">;
@@ -127,6 +133,10 @@ export class UdpIkeEndpoint {
         backend: this.#backend,
         psk: options.psk,
         allocateSpi: () => this.sad.allocateSpi(),
+        // RFC 5280 §6.1.3: certificate validity is judged on the real time.
+        wallClock: Date.now,
+        ...(options.keys === undefined ? {} : { keys: options.keys }),
+        ...(options.addressPool === undefined ? {} : { addressPool: options.addressPool }),
         ...(options.logger === undefined ? {} : { logger: options.logger }),
       },
       ...(options.responder === undefined
@@ -167,7 +177,7 @@ export class UdpIkeEndpoint {
 
   /**
    * Starts an IKE SA as initiator.
-   * @throws as {@link IkeSession.initiate} for an unusable configuration.
+   * @throws as `IkeSession.initiate` for an unusable configuration.
    */
   initiate(config: IkeSessionConfig): IkeSession {
     const { session, output } = this.ike.initiate(this.#withPorts(config), this.#now());

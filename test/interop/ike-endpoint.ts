@@ -8,7 +8,13 @@ import { EspInboundSa } from "../../src/esp/inbound.js";
 import type { EspSaOptions } from "../../src/esp/options.js";
 import { EspOutboundSa } from "../../src/esp/outbound.js";
 import { IkeSession } from "../../src/ikev2/session/ike-session.js";
-import type { ChildSaInfo, IkeEvent, IkeOutput, IkeSessionConfig } from "../../src/ikev2/session/types.js";
+import type {
+  ChildSaInfo,
+  IkeEvent,
+  IkeOutput,
+  IkeSessionConfig,
+  IkeSessionDeps,
+} from "../../src/ikev2/session/types.js";
 import { checksumAdd, finishChecksum } from "../../src/ip/header.js";
 import { UdpTransport } from "../../src/node/udp-transport.js";
 import { utf8 } from "../../src/wire/bytes.js";
@@ -28,24 +34,36 @@ export interface Endpoint {
   readonly transport: UdpTransport;
   /** Resolves with the first Child SA, or rejects on ike-sa-down / an error notify. */
   readonly childUp: Promise<ChildSaInfo>;
-  /** Sends one ICMP echo through the Child SA and resolves with the decrypted reply's payload. */
-  ping(sequence: number, timeoutMs: number): Promise<Uint8Array>;
+  /**
+   * Sends one ICMP echo through the Child SA and resolves with the decrypted reply's payload.
+   * `inner` overrides the inner addresses (default 198.19.0.1 -> 198.19.0.2), e.g. for a virtual IP.
+   */
+  ping(sequence: number, timeoutMs: number, inner?: InnerAddresses): Promise<Uint8Array>;
   /** Sends the IKE SA delete and resolves when the session reports ike-sa-down. */
   close(timeoutMs: number): Promise<void>;
   /** Releases sockets and timers. */
   dispose(): Promise<void>;
 }
 
+/** Inner IPv4 addresses of an ICMP echo (4 octets each). */
+export interface InnerAddresses {
+  readonly source?: readonly number[];
+  readonly destination?: readonly number[];
+}
+
 /**
  * Starts an endpoint on `env.HOST4` with the examples' PSK and selectors: `initiate` sends
  * IKE_SA_INIT to `env.PEER4` at once (ephemeral local ports); otherwise it listens on 500/4500 and
  * answers charon's IKE_SA_INIT, faking a NAT so that charon (kernel-libipsec) encapsulates ESP.
+ * `over` replaces configuration fields (identities, fragmentation …).
  */
 export async function startEndpoint(
   env: PeerEnv,
   backend: CryptoBackend,
   proposals: { ike: string; esp: string },
   role: "initiator" | "responder",
+  over: Partial<IkeSessionConfig> = {},
+  depsOver: Partial<IkeSessionDeps> = {},
 ): Promise<Endpoint> {
   const events: IkeEvent[] = [];
   let session: IkeSession | undefined;
@@ -151,10 +169,16 @@ export async function startEndpoint(
     espProposals: [proposals.esp],
     localTs: ["198.19.0.1/32"],
     remoteTs: ["198.19.0.2/32"],
+    ...over,
   };
   const psk = utf8(INTEROP_PSK);
   let nextSpi = 0x1000 + Math.floor(Math.random() * 0xffff0000);
-  const deps = { backend, psk: { getPsk: () => psk }, allocateSpi: () => nextSpi++ };
+  const deps: IkeSessionDeps = {
+    backend,
+    psk: { getPsk: () => psk },
+    allocateSpi: () => nextSpi++,
+    ...depsOver,
+  };
   if (initiator) {
     const started = IkeSession.initiate(config, deps, Date.now());
     session = started.session;
@@ -168,9 +192,9 @@ export async function startEndpoint(
     events,
     transport,
     childUp,
-    ping(sequence, timeoutMs) {
+    ping(sequence, timeoutMs, inner) {
       if (espOut === undefined || child === undefined) return Promise.reject(new Error("no Child SA"));
-      const packet = icmpEcho(sequence, utf8(`ike-ts ping ${sequence}`));
+      const packet = icmpEcho(sequence, utf8(`ike-ts ping ${sequence}`), inner);
       const wire = new Uint8Array(espOut.maxOutputLength(packet.length));
       const len = espOut.protect(packet, 0, packet.length, wire, 0);
       if (typeof len !== "number") return Promise.reject(new Error(`protect: ${len}`));
@@ -210,12 +234,12 @@ function withoutUdpHeader(o: EspSaOptions): EspSaOptions {
   return rest;
 }
 
-/** An ICMP echo request 198.19.0.1 -> 198.19.0.2 with correct checksums. */
-export function icmpEcho(sequence: number, data: Uint8Array): Uint8Array {
+/** An ICMP echo request 198.19.0.1 -> 198.19.0.2 (or `inner`'s addresses) with correct checksums. */
+export function icmpEcho(sequence: number, data: Uint8Array, inner: InnerAddresses = {}): Uint8Array {
   const p = new Uint8Array(28 + data.length);
   p.set([0x45, 0, p.length >>> 8, p.length & 0xff, 0, sequence & 0xff, 0x40, 0, 64, 1, 0, 0]);
-  p.set(INNER_LOCAL, 12);
-  p.set(INNER_REMOTE, 16);
+  p.set(inner.source ?? INNER_LOCAL, 12);
+  p.set(inner.destination ?? INNER_REMOTE, 16);
   const ip = finishChecksum(checksumAdd(p, 0, 20, 0));
   p[10] = ip >>> 8;
   p[11] = ip & 0xff;

@@ -7,6 +7,7 @@
  */
 import { encryptionByIkev2, integrityByIkev2, keGroupById, prfByIkev2 } from "../../crypto/registry.js";
 import type { TrafficSelector } from "../payloads/ts.js";
+import { type ResolvedLocalAuth, resolveLocalAuth } from "./cert-auth.js";
 import { idPayload } from "./identity.js";
 import {
   type EncryptionChoice,
@@ -15,6 +16,13 @@ import {
   parseEspProposal,
   parseIkeProposal,
 } from "./proposal-strings.js";
+import {
+  asksForAddress,
+  type ResolvedConfigReply,
+  type ResolvedConfigRequest,
+  resolveConfigReply,
+  resolveConfigRequest,
+} from "./tasks/config-payload.js";
 import { trafficSelector } from "./traffic-selectors.js";
 import type { ChildLifetime, IdentityConfig, IkeSessionConfig } from "./types.js";
 
@@ -41,6 +49,14 @@ export interface ResolvedConfig {
   readonly childLifetime: ChildLifetime;
   /** Liveness check interval in milliseconds; undefined: off. */
   readonly dpdMs: number | undefined;
+  readonly configRequest: ResolvedConfigRequest | undefined;
+  readonly configReply: ResolvedConfigReply | undefined;
+  /** RFC 7383 fragmentation: the largest IP datagram to send; undefined: not offered. */
+  readonly fragmentation: { readonly maxDatagram: number } | undefined;
+  /** How we authenticate (our certificate chain parsed). */
+  readonly localAuth: ResolvedLocalAuth;
+  /** How the peer must authenticate. */
+  readonly remoteAuth: "psk" | "pubkey";
 }
 
 function checkLegacy(what: string, legacy: boolean | undefined, allowLegacy: boolean): void {
@@ -66,7 +82,12 @@ function checkIke(p: IkeProposalConfig, allowLegacy: boolean): IkeProposalConfig
     throw new RangeError("IKE proposal needs encryption, PRF and key exchange");
   }
   for (const e of p.encryption) checkEncryption(e, allowLegacy, true);
-  for (const id of p.integrity) checkLegacy(`INTEG ${id}`, integrityByIkev2(id)?.legacy, allowLegacy);
+  for (const id of p.integrity) {
+    const spec = integrityByIkev2(id);
+    checkLegacy(`INTEG ${id}`, spec?.legacy, allowLegacy);
+    // RFC 4543 §3: the AES-GMAC integrity transforms authenticate AH, not IKE messages.
+    if (spec!.mac === undefined) throw new RangeError(`${spec!.name} is not an IKE integrity transform`);
+  }
   for (const id of p.prf) checkLegacy(`PRF ${id}`, prfByIkev2(id)?.legacy, allowLegacy);
   for (const id of p.ke) checkLegacy(`KE ${id}`, keGroupById(id)?.legacy, allowLegacy);
   return p;
@@ -85,6 +106,20 @@ function checkEsp(p: EspProposalConfig, allowLegacy: boolean): EspProposalConfig
   return p;
 }
 
+/** Default largest fragment datagram: strongSwan's `fragment_size` (RFC 7383 §2.5.1 names 1280 for IPv6). */
+const DEFAULT_MAX_DATAGRAM = 1280;
+/** Smallest `maxDatagram` accepted: room for the IP, UDP, IKE and SKF headers, IV, ICV and some content. */
+const MIN_MAX_DATAGRAM = 256;
+
+function resolveFragmentation(f: IkeSessionConfig["fragmentation"]): ResolvedConfig["fragmentation"] {
+  if (f === false) return undefined;
+  const maxDatagram = (f === true || f === undefined ? undefined : f.maxDatagram) ?? DEFAULT_MAX_DATAGRAM;
+  if (!Number.isInteger(maxDatagram) || maxDatagram < MIN_MAX_DATAGRAM || maxDatagram > 0xffff) {
+    throw new RangeError(`fragmentation.maxDatagram must be ${MIN_MAX_DATAGRAM}..65535, got ${maxDatagram}`);
+  }
+  return { maxDatagram };
+}
+
 /**
  * Applies defaults and validates.
  * @throws `RangeError` / `TypeError` for an unusable configuration (unknown or legacy algorithm,
@@ -100,8 +135,13 @@ export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
   if (c.remoteId !== undefined) idPayload("IDr", c.remoteId);
   if (c.dpdSeconds !== undefined && !(c.dpdSeconds > 0)) throw new RangeError("dpdSeconds must be positive");
   const localTs = c.localTs.map(trafficSelector);
+  const localAuth = resolveLocalAuth(c.auth);
   const remoteTs = c.remoteTs.map(trafficSelector);
-  if (localTs.length === 0 || remoteTs.length === 0) throw new RangeError("traffic selectors are needed");
+  const configRequest = resolveConfigRequest(c.configRequest);
+  // RFC 7296 §2.19: an initiator asking for its address proposes TSi "any", not localTs.
+  if ((localTs.length === 0 && !asksForAddress(configRequest)) || remoteTs.length === 0) {
+    throw new RangeError("traffic selectors are needed");
+  }
   return {
     localId: c.localId,
     remoteId: c.remoteId,
@@ -127,5 +167,10 @@ export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
     halfOpenTimeoutMs: c.halfOpenTimeoutMs ?? 30_000,
     childLifetime: c.childLifetime ?? { softSeconds: 3300, hardSeconds: 3600 },
     dpdMs: c.dpdSeconds === undefined ? undefined : c.dpdSeconds * 1000,
+    configRequest,
+    configReply: resolveConfigReply(c.configReply),
+    fragmentation: resolveFragmentation(c.fragmentation),
+    localAuth,
+    remoteAuth: c.remoteAuth ?? localAuth.method,
   };
 }

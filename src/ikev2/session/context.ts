@@ -9,6 +9,7 @@ import type { NotifyPayload } from "../payloads/notify.js";
 import type { IkeRole, SkProtection } from "../sk-protect.js";
 import type { ResolvedConfig } from "./config.js";
 import type { IkeChoice } from "./proposals.js";
+import type { ConfigAssignment } from "./tasks/config-payload.js";
 import type { ChildSaInfo, Endpoint, IdentityConfig, IkeLogger, IkeSessionDeps } from "./types.js";
 
 /** A Child SA as the IKE SA keeps it: SPIs, the keys to zeroize, and what was reported. @internal */
@@ -43,9 +44,15 @@ export interface IkeSaContext {
   localPort: number;
   /** IKE and ESP use UDP encapsulation: NAT detected (or forced) and both sent NAT-D. */
   natT: boolean;
+  /** RFC 7383 §2.3: both ends sent N(IKEV2_FRAGMENTATION_SUPPORTED) in IKE_SA_INIT. */
+  fragmentation: boolean;
+  /** RFC 7427 §4: the hashes of the peer's SIGNATURE_HASH_ALGORITHMS; undefined: none sent. */
+  peerSignatureHashes: readonly number[] | undefined;
   /** The peer's authenticated identity. */
   peerId: IdentityConfig | undefined;
   children: ChildSa[];
+  /** The initiator's virtual IPs and DNS servers from the CP exchange (RFC 7296 §2.19). */
+  assigned: ConfigAssignment | undefined;
 }
 
 const SILENT: IkeLogger = { debug() {}, info() {}, warn() {} };
@@ -77,8 +84,11 @@ export function newContext(
     remote,
     localPort,
     natT: false,
+    fragmentation: false,
+    peerSignatureHashes: undefined,
     peerId: undefined,
     children: [],
+    assigned: undefined,
   };
 }
 

@@ -15,6 +15,7 @@ const ID_TYPES: Readonly<Record<IdentityConfig["type"], number>> = {
   ipv4: IdType.ID_IPV4_ADDR,
   ipv6: IdType.ID_IPV6_ADDR,
   "key-id": IdType.ID_KEY_ID,
+  dn: IdType.ID_DER_ASN1_DN,
 };
 
 /** RFC 7296 §3.5: ID Type, then three RESERVED octets, then the data. */
@@ -31,6 +32,10 @@ export function idPayload(type: "IDi" | "IDr", id: IdentityConfig): IdPayload {
   if (id.type === "ipv4" || id.type === "ipv6") {
     data = typeof id.value === "string" ? parseIpAddress(id.value) : id.value;
     if (data.length !== (id.type === "ipv4" ? 4 : 16)) throw new TypeError(`not an ${id.type} identity`);
+  } else if (id.type === "dn") {
+    // RFC 7296 §3.5: ID_DER_ASN1_DN is the binary DER encoding of an ASN.1 X.500 Name.
+    if (typeof id.value === "string") throw new TypeError("a dn identity is the DER of a Name");
+    data = id.value;
   } else {
     data = typeof id.value === "string" ? utf8(id.value) : id.value;
   }
@@ -42,7 +47,7 @@ export function identityOf(p: IdPayload): IdentityConfig | undefined {
   const entry = Object.entries(ID_TYPES).find(([, n]) => n === p.idType);
   if (entry === undefined) return undefined;
   const type = entry[0] as IdentityConfig["type"];
-  if (type === "key-id") return { type, value: p.data.slice() };
+  if (type === "key-id" || type === "dn") return { type, value: p.data.slice() };
   if (type === "ipv4" || type === "ipv6") return { type, value: p.data.slice() };
   return { type, value: new TextDecoder().decode(p.data) };
 }

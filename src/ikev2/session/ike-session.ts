@@ -26,6 +26,12 @@
  * A message on the new SPIs before the switch is not expected from an initiator that waits for
  * its Delete to be answered (as ours does) and is dropped.
  *
+ * Message fragmentation (RFC 7383), when both ends announced it in IKE_SA_INIT (§2.3): an
+ * encrypted message that would not fit the configured datagram size goes out as SKF fragments,
+ * each protected on its own (§2.5); a retransmission resends them all and a cached response is
+ * the list of them (§2.6.1). Fragments from the peer of the request or response we expect are
+ * verified one by one and reassembled (§2.6), then handled as one SK message.
+ *
  * Nothing a peer sends makes `receive` throw: decoding errors are typed ({@link WireError}) and
  * crypto refusals are {@link CryptoError}s, both caught where expected.
  *
@@ -37,16 +43,20 @@ import { WireError } from "../../wire/errors.js";
 import { decodeInnerPayloads, encodeInnerPayloads, type Payload } from "../chain.js";
 import { ExchangeType, exchangeName, isErrorNotify, NotifyType, notifyName } from "../constants.js";
 import { errorNotify } from "../errors.js";
-import type { IkeHeader } from "../header.js";
+import { HEADER_LENGTH, type IkeHeader } from "../header.js";
 import type { IkeSaKeys, IkeSuite } from "../keys.js";
 import { decodeMessage, encodeMessage, type IkeMessage } from "../message.js";
+import { GENERIC_HEADER_LENGTH } from "../payloads/generic.js";
 import { checkRules, describeViolation } from "../rules.js";
-import type { SkProtection } from "../sk-protect.js";
+import type { FragmentLimits, SkProtection } from "../sk-protect.js";
+import { FragmentReassembler, type FragmentReceiveResult } from "../sk-reassembly.js";
+import { parseIpAddress } from "./address.js";
 import { admitIkeSaInit } from "./admission.js";
 import { type ResolvedConfig, resolveConfig } from "./config.js";
 import { type ChildSa, type IkeSaContext, newContext, notify } from "./context.js";
 import type { IkeResponderGuard } from "./cookie.js";
 import type { ChildOutcome } from "./tasks/child-sa.js";
+import { releaseAssignment } from "./tasks/config-payload.js";
 import {
   acceptCreateChild,
   answerCreateChild,
@@ -106,7 +116,8 @@ type Work =
 interface Pending {
   readonly messageId: number;
   readonly exchangeType: number;
-  readonly data: Uint8Array;
+  /** The request as sent: one datagram, or its fragments (RFC 7383 §2.6.1: all are resent). */
+  readonly data: readonly Uint8Array[];
   retransmits: number;
   nextAt: number;
   /** The Child SA exchange this request is (absent: IKE_SA_INIT, IKE_AUTH or the IKE SA's Delete). */
@@ -116,6 +127,14 @@ interface Pending {
     | { readonly kind: "rekeying-ike"; readonly request: IkeRekeyRequest }
     | { readonly kind: "delete-old-ike" }
     | { readonly kind: "liveness" };
+}
+
+/** Our last response, for a retransmitted request: one datagram or its fragments (RFC 7383 §2.6.1). */
+interface Cached {
+  readonly messageId: number;
+  /** RFC 7296 §2.1: only the same request again (same Message ID and exchange) gets it. */
+  readonly exchangeType: number;
+  readonly data: readonly Uint8Array[];
 }
 
 /** Jitter taken off the soft lifetime: up to 10 % (strongSwan's `rekey_time` minus `rand_time`). */
@@ -130,6 +149,10 @@ type Opened =
   | { readonly kind: "malformed"; readonly notifyType: number; readonly data: Uint8Array };
 
 const ZERO_SPI = new Uint8Array(8);
+/** UDP header octets (RFC 768). */
+const UDP_HEADER_OCTETS = 8;
+/** The non-ESP marker in front of IKE on the NAT-T port (RFC 3948 §2.2). */
+const NON_ESP_MARKER_OCTETS = 4;
 
 /** Exchanges the peer may start in each state (RFC 7296 §1.2: IKE_AUTH must come first). */
 const REQUESTS_ALLOWED: Readonly<Record<IkeSessionState, readonly number[]>> = {
@@ -148,15 +171,36 @@ function downReason(notifyType: number): IkeDownReason {
   return "negotiation-failed";
 }
 
+/** RFC 7296 §2.23 / RFC 3948 §2.2: IKE on the NAT-T ports carries the non-ESP marker. */
+function usesNonEspMarker(config: ResolvedConfig, remote: Endpoint, localPort: number): boolean {
+  return localPort === config.localNattPort || remote.port === config.remoteNattPort;
+}
+
 function outbound(
   config: ResolvedConfig,
   data: Uint8Array,
   remote: Endpoint,
   localPort: number,
 ): OutboundDatagram {
-  // RFC 7296 §2.23 / RFC 3948 §2.2: IKE on the NAT-T ports carries the non-ESP marker.
-  const nonEspMarker = localPort === config.localNattPort || remote.port === config.remoteNattPort;
+  const nonEspMarker = usesNonEspMarker(config, remote, localPort);
   return { data, remote: { address: remote.address, port: remote.port }, localPort, nonEspMarker };
+}
+
+/** IP header octets without options: 20 for IPv4 (IPv4-mapped IPv6 included), else IPv6's 40. */
+function ipHeaderLength(address: string): number {
+  try {
+    return parseIpAddress(address).length === 4 ? 20 : 40;
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    // An address the transport wrote in another form: assume the larger header.
+    return 40;
+  }
+}
+
+/** Why a fragment was not the last one of its message, for the log. */
+function fragmentStatus(r: Exclude<FragmentReceiveResult, { status: "complete" }>): string {
+  if (r.status === "incomplete") return `${r.received} of ${r.totalFragments} held`;
+  return r.status === "duplicate" ? "duplicate" : `${r.status} (${r.reason})`;
 }
 
 /**
@@ -172,7 +216,11 @@ export class IkeSession {
   #nextRequestId = 0;
   #pending: Pending | undefined;
   #expectedRequestId = 0;
-  #cached: { readonly messageId: number; readonly data: Uint8Array } | undefined;
+  #cached: Cached | undefined;
+  /** Fragments of the peer's next request (RFC 7383 §2.6). */
+  readonly #requestFragments = new FragmentReassembler();
+  /** Fragments of the response to our outstanding request (RFC 7383 §2.6). */
+  readonly #responseFragments = new FragmentReassembler();
   #init: IkeSaInitInitiator | undefined;
   #auth: IkeAuthInitiator | undefined;
   #halfOpenUntil: number | undefined;
@@ -194,7 +242,7 @@ export class IkeSession {
         readonly spiR: Uint8Array;
         readonly role: "initiator" | "responder";
         readonly sk: SkProtection;
-        readonly cached: { readonly messageId: number; readonly data: Uint8Array };
+        readonly cached: Cached;
       }
     | undefined;
   /** When each Child SA is due for rekeying (its soft lifetime minus jitter). */
@@ -270,7 +318,7 @@ export class IkeSession {
     const session = new IkeSession(answer.ctx, "init-done");
     session.#ikeRekeySeconds = config.ikeRekeySeconds;
     session.#expectedRequestId = 1;
-    session.#cached = { messageId: 0, data: answer.response };
+    session.#cached = { messageId: 0, exchangeType: ExchangeType.IKE_SA_INIT, data: [answer.response] };
     session.#releaseGuard = guard?.open();
     session.#halfOpenUntil = now + resolved.halfOpenTimeoutMs;
     session.#emit(answer.response, from, to.port);
@@ -338,6 +386,8 @@ export class IkeSession {
       natTraversal: ctx.natT,
       createdAt: ctx.createdAt,
       childSas: ctx.children.length,
+      virtualIps: ctx.assigned?.virtualIps ?? [],
+      dns: ctx.assigned?.dns ?? [],
     };
   }
 
@@ -385,8 +435,12 @@ export class IkeSession {
       equalConstantTime(h.spiR, retired.spiR)
     ) {
       // RFC 7296 §2.1: the Delete of the replaced IKE SA, retransmitted: the same answer.
-      if (h.messageId === retired.cached.messageId && retired.sk.unprotect(datagram, message).ok) {
-        this.#emit(retired.cached.data, from, to.port);
+      if (
+        h.messageId === retired.cached.messageId &&
+        h.exchangeType === retired.cached.exchangeType &&
+        this.#retransmitted(retired.sk, message, datagram)
+      ) {
+        this.#emitAll(retired.cached.data, from, to.port);
       }
       return this.#output();
     }
@@ -415,7 +469,7 @@ export class IkeSession {
         pending.retransmits++;
         pending.nextAt = now + c.retransmitTimeoutMs * c.retransmitFactor ** pending.retransmits;
         this.#ctx.log.debug(`retransmitting ${exchangeName(pending.exchangeType)} #${pending.retransmits}`);
-        this.#emit(pending.data);
+        this.#emitAll(pending.data);
       }
     }
     if (this.#halfOpenUntil !== undefined && now >= this.#halfOpenUntil && this.#state === "init-done") {
@@ -562,6 +616,26 @@ export class IkeSession {
     this.#datagrams.push(outbound(this.#ctx.config, data, remote, localPort));
   }
 
+  /** Emits a message's datagrams: one, or all its fragments (RFC 7383 §2.6.1). */
+  #emitAll(
+    data: readonly Uint8Array[],
+    remote: Endpoint = this.#ctx.remote,
+    localPort = this.#ctx.localPort,
+  ): void {
+    for (const d of data) this.#emit(d, remote, localPort);
+  }
+
+  /**
+   * Whether a request that repeats the one answered last proves to be the peer's, to be answered
+   * from the cache (RFC 7296 §2.1). RFC 7383 §2.6.1: of a fragmented request only fragment 1
+   * triggers the retransmission of the response; the other fragments are ignored.
+   */
+  #retransmitted(sk: SkProtection | undefined, message: IkeMessage, raw: Uint8Array): boolean {
+    const last = message.payloads[message.payloads.length - 1];
+    if (last?.type === "SKF" && (!this.#ctx.fragmentation || last.fragmentNumber !== 1)) return false;
+    return sk?.unprotect(raw, message).ok === true;
+  }
+
   #header(exchangeType: number, response: boolean, messageId: number): IkeHeader {
     const ctx = this.#ctx;
     return {
@@ -576,15 +650,51 @@ export class IkeSession {
     };
   }
 
+  /**
+   * The datagrams of a message to `remote`: IKE_SA_INIT in the clear, anything else under SK —
+   * or, when fragmentation was negotiated and the message would not fit, as SKF fragments.
+   */
   #encode(
     exchangeType: number,
     response: boolean,
     messageId: number,
     payloads: readonly Payload[],
-  ): Uint8Array {
+    remote: Endpoint,
+    localPort: number,
+  ): Uint8Array[] {
     const header = this.#header(exchangeType, response, messageId);
-    if (exchangeType === ExchangeType.IKE_SA_INIT) return encodeMessage({ header, payloads });
-    return this.#ctx.sk!.protect(header, encodeInnerPayloads(payloads));
+    if (exchangeType === ExchangeType.IKE_SA_INIT) return [encodeMessage({ header, payloads })];
+    const sk = this.#ctx.sk!;
+    const inner = encodeInnerPayloads(payloads);
+    const limits = this.#fragmentLimits(remote, localPort);
+    if (limits !== undefined) {
+      // RFC 7383 §2.5: only messages with an Encrypted payload are fragmented, and only when the
+      // whole message (IP, UDP, marker, IKE header, SK with IV, padded content and ICV) would
+      // exceed the datagram size (§2.5.1).
+      const padded = Math.ceil((inner.bytes.length + 1) / sk.alignment) * sk.alignment;
+      const whole =
+        limits.ipHeaderLength +
+        UDP_HEADER_OCTETS +
+        (limits.nonEspMarker ? NON_ESP_MARKER_OCTETS : 0) +
+        HEADER_LENGTH +
+        GENERIC_HEADER_LENGTH +
+        sk.ivLength +
+        padded +
+        sk.icvLength;
+      if (whole > limits.maxDatagramSize) return sk.protectFragments(header, inner, limits);
+    }
+    return [sk.protect(header, inner)];
+  }
+
+  /** What bounds each datagram to `remote` (RFC 7383 §2.5.1); undefined: not negotiated (§2.3). */
+  #fragmentLimits(remote: Endpoint, localPort: number): FragmentLimits | undefined {
+    const { config, fragmentation } = this.#ctx;
+    if (config.fragmentation === undefined || !fragmentation) return undefined;
+    return {
+      maxDatagramSize: config.fragmentation.maxDatagram,
+      ipHeaderLength: ipHeaderLength(remote.address),
+      nonEspMarker: usesNonEspMarker(config, remote, localPort),
+    };
   }
 
   #sendRequest(
@@ -594,9 +704,12 @@ export class IkeSession {
     task?: Pending["task"],
   ): void {
     const messageId = this.#nextRequestId++;
-    const data = this.#encode(exchangeType, false, messageId, payloads);
+    const ctx = this.#ctx;
+    const data = this.#encode(exchangeType, false, messageId, payloads, ctx.remote, ctx.localPort);
     // RFC 7296 §2.15: AUTH signs the IKE_SA_INIT request exactly as sent.
-    if (exchangeType === ExchangeType.IKE_SA_INIT) this.#ctx.initRequest = data;
+    if (exchangeType === ExchangeType.IKE_SA_INIT) ctx.initRequest = data[0];
+    // RFC 7383 §2.6: fragments of an earlier response are of no use any more.
+    this.#responseFragments.reset();
     this.#pending = {
       messageId,
       exchangeType,
@@ -605,8 +718,11 @@ export class IkeSession {
       nextAt: now + this.#ctx.config.retransmitTimeoutMs,
       ...(task === undefined ? {} : { task }),
     };
-    this.#ctx.log.debug(`sending ${exchangeName(exchangeType)} request #${messageId}`);
-    this.#emit(data);
+    ctx.log.debug(
+      `sending ${exchangeName(exchangeType)} request #${messageId}` +
+        (data.length > 1 ? ` in ${data.length} fragments` : ""),
+    );
+    this.#emitAll(data);
   }
 
   #sendResponse(
@@ -616,37 +732,64 @@ export class IkeSession {
     from: Endpoint,
     to: LocalEndpoint,
   ): void {
-    const data = this.#encode(exchangeType, true, messageId, payloads);
-    this.#cached = { messageId, data };
-    this.#emit(data, from, to.port);
+    const data = this.#encode(exchangeType, true, messageId, payloads, from, to.port);
+    this.#cached = { messageId, exchangeType, data };
+    this.#emitAll(data, from, to.port);
   }
 
-  /** Verifies, decrypts, decodes and rule-checks an SK message (RFC 7296 §3.14, §2.21.2). */
-  #open(message: IkeMessage, raw: Uint8Array): Opened {
+  /**
+   * Verifies, decrypts, decodes and rule-checks an SK message (RFC 7296 §3.14, §2.21.2), or
+   * collects an SKF fragment in `fragments` and does so for the whole message once its last
+   * fragment arrived (RFC 7383 §2.6); until then the fragment is a `drop`.
+   */
+  #open(message: IkeMessage, raw: Uint8Array, fragments: FragmentReassembler): Opened {
     const ctx = this.#ctx;
     const h = message.header;
     const sk = ctx.sk;
     if (sk === undefined) return { kind: "drop" };
-    const opened = sk.unprotect(raw, message);
-    if (!opened.ok) {
-      ctx.log.debug(`dropping ${exchangeName(h.exchangeType)}: ${opened.reason}`);
-      return { kind: "drop" };
-    }
-    if (opened.fragment !== undefined) {
-      // RFC 7383 fragments are not negotiated by this version (IKEV2_FRAGMENTATION_SUPPORTED is never sent).
-      ctx.log.debug(`dropping ${exchangeName(h.exchangeType)}: unexpected SKF fragment`);
-      return { kind: "drop" };
+    const last = message.payloads[message.payloads.length - 1];
+    let plaintext: Uint8Array;
+    let firstPayload: number;
+    let outer: readonly Payload[] = message.payloads;
+    if (last?.type === "SKF") {
+      // RFC 7383 §2.3, §2.5: fragments only once both ends announced support.
+      if (!ctx.fragmentation) {
+        ctx.log.debug(`dropping ${exchangeName(h.exchangeType)}: SKF fragment, fragmentation not negotiated`);
+        return { kind: "drop" };
+      }
+      // RFC 7383 §2.6: the numbers are checked, duplicates discarded and each fragment's ICV
+      // verified before it is stored; a larger Total Fragments starts the reassembly over; the
+      // count and the octets held are bounded (§5).
+      const r = fragments.receive(sk, raw, message);
+      if (r.status !== "complete") {
+        ctx.log.debug(
+          `${exchangeName(h.exchangeType)} fragment ${last.fragmentNumber}/${last.totalFragments}: ${fragmentStatus(r)}`,
+        );
+        return { kind: "drop" };
+      }
+      plaintext = r.bytes;
+      firstPayload = r.firstPayload;
+      // The reassembled message: fragment 1's unprotected payloads, then the encrypted content.
+      outer = [...r.unprotected, last];
+    } else {
+      const opened = sk.unprotect(raw, message);
+      if (!opened.ok) {
+        ctx.log.debug(`dropping ${exchangeName(h.exchangeType)}: ${opened.reason}`);
+        return { kind: "drop" };
+      }
+      plaintext = opened.plaintext;
+      firstPayload = opened.firstPayload;
     }
     let inner: Payload[];
     try {
-      inner = decodeInnerPayloads(opened.plaintext, opened.firstPayload);
+      inner = decodeInnerPayloads(plaintext, firstPayload);
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
       ctx.log.warn(`${exchangeName(h.exchangeType)}: ${e.message}`);
       const n = errorNotify(e);
       return { kind: "malformed", notifyType: n.notifyType, data: n.data };
     }
-    const rules = checkRules(message, h.exchangeType, h.response, inner);
+    const rules = checkRules({ payloads: outer }, h.exchangeType, h.response, inner);
     if (!rules.ok) {
       ctx.log.warn(`${exchangeName(h.exchangeType)}: ${describeViolation(rules.violation)}`);
       return { kind: "malformed", notifyType: NotifyType.INVALID_SYNTAX, data: new Uint8Array(0) };
@@ -695,7 +838,7 @@ export class IkeSession {
       // RFC 7296 §2.1: a retransmitted IKE_SA_INIT (SPIr still zero) gets the same response.
       const known = equalConstantTime(h.spiR, ZERO_SPI) || equalConstantTime(h.spiR, ctx.spiR);
       if (ctx.role === "responder" && h.messageId === 0 && known && this.#cached?.messageId === 0) {
-        this.#emit(this.#cached.data, from, to.port);
+        this.#emitAll(this.#cached.data, from, to.port);
       }
       return;
     }
@@ -704,11 +847,12 @@ export class IkeSession {
     if (
       cached !== undefined &&
       h.messageId === cached.messageId &&
+      h.exchangeType === cached.exchangeType &&
       h.messageId === this.#expectedRequestId - 1
     ) {
       // RFC 7296 §2.1: answer a retransmitted request from the cache, without processing it again,
       // once it proves to be the peer's.
-      if (ctx.sk?.unprotect(raw, message).ok === true) this.#emit(cached.data, from, to.port);
+      if (this.#retransmitted(ctx.sk, message, raw)) this.#emitAll(cached.data, from, to.port);
       return;
     }
     // RFC 7296 §2.3: only the next request in the window is processed.
@@ -720,7 +864,7 @@ export class IkeSession {
       ctx.log.warn(`dropping ${exchangeName(h.exchangeType)} request in state ${this.#state}`);
       return;
     }
-    const opened = this.#open(message, raw);
+    const opened = this.#open(message, raw, this.#requestFragments);
     if (opened.kind === "drop") return;
     this.#peerSeen(from, to, now);
     this.#expectedRequestId++;
@@ -908,7 +1052,7 @@ export class IkeSession {
    * IDs start again at 0. The old keys are zeroized — except the SK protection a responder keeps
    * to answer a retransmitted Delete (`answered`).
    */
-  #switch(now: number, answered?: { readonly messageId: number; readonly data: Uint8Array }): void {
+  #switch(now: number, answered?: Cached): void {
     const ctx = this.#ctx;
     const next = this.#next!;
     this.#next = undefined;
@@ -930,6 +1074,9 @@ export class IkeSession {
     this.#nextRequestId = 0;
     this.#expectedRequestId = 0;
     this.#cached = undefined;
+    // RFC 7383 §2.6: fragments held belong to the old SA's message IDs and keys.
+    this.#requestFragments.reset();
+    this.#responseFragments.reset();
     this.#scheduleIke(now);
     ctx.log.info(
       `IKE SA ${toHex(oldSpiI)}_${toHex(oldSpiR)} rekeyed: now ${toHex(ctx.spiI)}_${toHex(ctx.spiR)}`,
@@ -1147,7 +1294,7 @@ export class IkeSession {
       return;
     }
     if (!equalConstantTime(h.spiR, ctx.spiR)) return;
-    const opened = this.#open(message, raw);
+    const opened = this.#open(message, raw, this.#responseFragments);
     if (opened.kind === "drop") return;
     this.#pending = undefined;
     this.#peerSeen(from, to, now);
@@ -1188,10 +1335,24 @@ export class IkeSession {
     this.#reportErrors(h.exchangeType, opened.inner);
     const result = this.#auth!.process(opened.inner, opened.errorReply);
     if (result.kind === "failed") {
+      if (!opened.errorReply) {
+        // RFC 7296 §2.21.2: the responder's authentication failed on our side; tell it, and delete
+        // the IKE SA it has established (no answer is awaited).
+        this.#sendRequest(
+          ExchangeType.INFORMATIONAL,
+          [notify(NotifyType.AUTHENTICATION_FAILED), ...deleteIkeRequest()],
+          now,
+        );
+      }
       this.#teardown(downReason(result.notifyType));
       return;
     }
     this.#established(result.child, now);
+    if (result.deleteIke === true) {
+      // RFC 7296 §2.19: no address though policy requires one; delete the IKE SA.
+      this.#state = "deleting";
+      this.#sendRequest(ExchangeType.INFORMATIONAL, deleteIkeRequest(), now);
+    }
   }
 
   #initResponse(message: IkeMessage, raw: Uint8Array, from: Endpoint, to: LocalEndpoint, now: number): void {
@@ -1285,6 +1446,10 @@ export class IkeSession {
     ctx.children = [];
     ctx.sk?.destroy();
     ctx.keys?.destroy();
+    this.#requestFragments.reset();
+    this.#responseFragments.reset();
+    // RFC 7296 §3.15.1: an assigned address lives as long as the IKE SA.
+    releaseAssignment(ctx);
     this.#releaseGuard?.();
     ctx.log.info(`IKE SA ${toHex(ctx.spiI)}_${toHex(ctx.spiR)} down: ${reason}`);
     this.#events.push({ type: "ike-sa-down", reason });

@@ -174,6 +174,8 @@ function ikeFrom(p: Proposal, ours: IkeProposalConfig): IkeChoice | undefined {
 
 function espFrom(p: Proposal, ours: EspProposalConfig): EspChoice | undefined {
   if (p.protocolId !== ProtocolId.ESP) return undefined;
+  // RFC 4303 §2.1: SPI 0 is never sent and 1–255 are reserved (CVE-2025-39965: an SA with SPI 0).
+  if (p.spi.length !== 4 || (p.spi[0]! | p.spi[1]! | p.spi[2]!) === 0) return undefined;
   const types = byType(p);
   if (types === undefined || types.has(TransformType.PRF)) return undefined;
   const encT = (types.get(TransformType.ENCR) ?? []).find((t) => encryptionMatches(t, ours.encryption));

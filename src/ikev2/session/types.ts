@@ -32,12 +32,12 @@ export interface LocalEndpoint {
 
 /**
  * An identity (RFC 7296 §3.5). `value` is text for FQDN, RFC822 and IP addresses; KEY_ID takes
- * raw octets or text (sent as UTF-8).
+ * raw octets or text (sent as UTF-8); `"dn"` (ID_DER_ASN1_DN) takes the DER of an X.501 Name.
  * @public
  */
 export interface IdentityConfig {
   /** ID type. */
-  readonly type: "fqdn" | "rfc822" | "ipv4" | "ipv6" | "key-id";
+  readonly type: "fqdn" | "rfc822" | "ipv4" | "ipv6" | "key-id" | "dn";
   /** The identity. */
   readonly value: string | Uint8Array;
 }
@@ -54,9 +54,58 @@ export interface PskStore {
   /**
    * The key shared by `localId` and `remoteId`. `remoteId` is the configured peer identity, or the
    * received one for a responder; it is `undefined` for an initiator configured without one (the
-   * same key then also verifies the responder).
+   * same key then also verifies the responder). `remoteAddress` is the peer's IP address, for
+   * stores keyed by address.
    */
-  getPsk(localId: IdentityConfig, remoteId: IdentityConfig | undefined): Uint8Array | undefined;
+  getPsk(
+    localId: IdentityConfig,
+    remoteId: IdentityConfig | undefined,
+    remoteAddress?: string,
+  ): Uint8Array | undefined;
+}
+
+/**
+ * How we authenticate in IKE_AUTH (RFC 7296 §2.15): with the pre-shared key from the
+ * {@link PskStore}, or with a certificate and the signature of its private key (from the
+ * {@link KeyStore}).
+ * @public
+ */
+export type LocalAuthConfig =
+  | { readonly method: "psk" }
+  | {
+      readonly method: "pubkey";
+      /**
+       * Our certificate first, then intermediates to send in CERT payloads (RFC 7296 §3.6): DER
+       * bytes, or PEM text (every CERTIFICATE block, in order).
+       */
+      readonly certificates: readonly (Uint8Array | string)[];
+      /**
+       * RSA keys: sign RFC 7427 Digital Signatures (method 14) with RSASSA-PSS instead of
+       * PKCS#1 v1.5. Default false.
+       */
+      readonly rsaPss?: boolean;
+      /**
+       * Sign with the classic method of the key type (1: RSA PKCS#1 v1.5 with SHA-1; 9/10/11:
+       * ECDSA, RFC 4754) even when the peer announced SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4),
+       * for peers that verify only those. Default false.
+       */
+      readonly classic?: boolean;
+    };
+
+/**
+ * Private keys and trust anchors for certificate authentication (RFC 7296 §2.15, §3.6, §3.7).
+ * @public
+ */
+export interface KeyStore {
+  /**
+   * Our PKCS#8 DER private key for `certificate` (our end-entity certificate, DER), or
+   * `undefined`. The session zeroizes the returned array after signing: return a copy.
+   */
+  getPrivateKey(localId: IdentityConfig, certificate: Uint8Array): Uint8Array | undefined;
+  /** Trusted CA certificates (DER): a peer's chain must end at one of them. */
+  getTrustAnchors(): readonly Uint8Array[];
+  /** More intermediate CA certificates (DER) for building peers' chains. */
+  getIntermediates?(): readonly Uint8Array[];
 }
 
 /** Log sink; messages name exchanges and notifies (`IKE_AUTH`, `NO_PROPOSAL_CHOSEN`). @public */
@@ -128,6 +177,13 @@ export interface IkeSessionConfig {
   readonly forceEncapsulation?: boolean;
   /** Allow legacy algorithms (DES, 3DES, MD5, DH 1/2/5; RFC 8247, RFC 8221). Default false. */
   readonly allowLegacy?: boolean;
+  /** How we authenticate. Default `{ method: "psk" }`. */
+  readonly auth?: LocalAuthConfig;
+  /**
+   * How the peer must authenticate: `"psk"` (AUTH method 2) or `"pubkey"` (a certificate chain to
+   * one of the {@link KeyStore}'s trust anchors and a signature AUTH). Default: as {@link IkeSessionConfig.auth}.
+   */
+  readonly remoteAuth?: "psk" | "pubkey";
   /** Request retransmission. */
   readonly retransmit?: RetransmitConfig;
   /** Responder: how long an IKE SA may wait for IKE_AUTH before it is dropped. Default 30000 ms. */
@@ -149,6 +205,78 @@ export interface IkeSessionConfig {
    * IKE SA ends with reason `"dead-peer"`. Default: off, as IOS without `crypto isakmp keepalive`.
    */
   readonly dpdSeconds?: number;
+  /**
+   * IKE message fragmentation (RFC 7383), as strongSwan's `fragmentation = yes`: both roles send
+   * N(IKEV2_FRAGMENTATION_SUPPORTED) in IKE_SA_INIT, and when both did, encrypted messages larger
+   * than `maxDatagram` are sent as SKF fragments and fragments from the peer are reassembled.
+   * `maxDatagram` is the largest IP datagram to send (IP and UDP headers and any non-ESP marker
+   * included), 256 … 65535; default 1280 as strongSwan's `fragment_size` (RFC 7383 §2.5.1 names
+   * 1280 for IPv6 and the more conservative 576 for IPv4). Default on; `false` turns it off.
+   */
+  readonly fragmentation?: boolean | { readonly maxDatagram?: number };
+  /**
+   * Initiator: ask the responder for a virtual IP and DNS servers with CP(CFG_REQUEST) in IKE_AUTH
+   * (RFC 7296 §2.19). See {@link ConfigRequestOptions}.
+   */
+  readonly configRequest?: ConfigRequestOptions;
+  /**
+   * Responder: how CP(CFG_REQUEST) is answered (RFC 7296 §2.19); addresses come from
+   * {@link IkeSessionDeps.addressPool}. See {@link ConfigReplyOptions}.
+   */
+  readonly configReply?: ConfigReplyOptions;
+}
+
+/**
+ * What an initiator asks for in CP(CFG_REQUEST) (RFC 7296 §2.19, §3.15.1). When an address is
+ * asked for, the IKE_AUTH request proposes TSi "any" of each family asked for (`0.0.0.0/0`,
+ * `::/0`, as strongSwan does) instead of {@link IkeSessionConfig.localTs} (which may then be
+ * empty), and the first Child SA's local selectors are the responder's TSi narrowed to the
+ * assigned addresses. Assignments are in the `ike-sa-up` snapshot
+ * ({@link IkeSaSnapshot.virtualIps}, {@link IkeSaSnapshot.dns}).
+ * @public
+ */
+export interface ConfigRequestOptions {
+  /** Ask for an IPv4 address (INTERNAL_IP4_ADDRESS); a string asks for that one (the responder may give another). */
+  readonly ipv4?: boolean | string;
+  /** Ask for an IPv6 address (INTERNAL_IP6_ADDRESS); a string asks for that one. */
+  readonly ipv6?: boolean | string;
+  /** Ask for DNS servers of each family asked for (INTERNAL_IP4_DNS, INTERNAL_IP6_DNS; IPv4 when no address is asked for). */
+  readonly dns?: boolean;
+  /**
+   * When an address was asked for and the responder assigned none: true (default) deletes the IKE
+   * SA with an INFORMATIONAL Delete (RFC 7296 §2.19: the initiator "MAY tear down the IKE SA");
+   * false keeps it up without the first Child SA.
+   */
+  readonly required?: boolean;
+}
+
+/**
+ * How a responder answers CP(CFG_REQUEST) (RFC 7296 §2.19): addresses from
+ * {@link IkeSessionDeps.addressPool} (none or exhausted: INTERNAL_ADDRESS_FAILURE and no Child SA,
+ * the IKE SA stays), DNS servers from here.
+ * @public
+ */
+export interface ConfigReplyOptions {
+  /** DNS servers (IPv4 and IPv6 text), sent for the families the initiator asks DNS for. */
+  readonly dns?: readonly string[];
+  /** Refuse the Child SA with FAILED_CP_REQUIRED when the IKE_AUTH request has no CFG_REQUEST (RFC 7296 §3.10.1). Default false. */
+  readonly required?: boolean;
+}
+
+/**
+ * Where a responder gets virtual IPs for initiators (RFC 7296 §2.19); {@link AddressPool} is a
+ * simple one. An address belongs to the IKE SA it was assigned in (and its rekeyed successors,
+ * §3.15.1) and is released when that ends.
+ * @public
+ */
+export interface AddressAllocator {
+  /**
+   * A free address of `family` for the peer `peerId` (authenticated), preferably `requested` when
+   * the initiator asked for one; `undefined` when none is left (or the family is not served).
+   */
+  acquire(peerId: IdentityConfig, family: "ipv4" | "ipv6", requested: string | undefined): string | undefined;
+  /** Returns an address `acquire` gave out. */
+  release(address: string): void;
 }
 
 /** What an {@link IkeSession} is given instead of doing I/O. @public */
@@ -161,6 +289,15 @@ export interface IkeSessionDeps {
   readonly allocateSpi: () => number;
   /** Optional log sink. */
   readonly logger?: IkeLogger;
+  /** Responder: virtual IPs for initiators that ask for one (RFC 7296 §2.19). */
+  readonly addressPool?: AddressAllocator;
+  /** Private keys and trust anchors, for certificate authentication. */
+  readonly keys?: KeyStore;
+  /**
+   * Wall-clock time, milliseconds since the Unix epoch, to check certificate validity against
+   * (RFC 5280 §6.1.3). Needed when peers authenticate with certificates.
+   */
+  readonly wallClock?: () => number;
 }
 
 /**
@@ -252,6 +389,13 @@ export interface IkeSaSnapshot {
   readonly createdAt: number;
   /** Number of installed Child SAs. */
   readonly childSas: number;
+  /**
+   * The initiator's virtual IPs (RFC 7296 §2.19): assigned to us (initiator) or by us to the peer
+   * (responder). Empty when none.
+   */
+  readonly virtualIps: readonly string[];
+  /** DNS servers the responder sent (initiator) or sent to the peer (responder). Empty when none. */
+  readonly dns: readonly string[];
 }
 
 /** Session states. @public */

@@ -8,7 +8,7 @@ import { nobleBackend } from "../../../src/crypto/noble/index.js";
 import { EspInboundSa } from "../../../src/esp/inbound.js";
 import { EspOutboundSa } from "../../../src/esp/outbound.js";
 import { UDP_HEADER_LENGTH } from "../../../src/esp/udp-encap.js";
-import { ExchangeType } from "../../../src/ikev2/constants.js";
+import { ExchangeType, NotifyType } from "../../../src/ikev2/constants.js";
 import { decodeMessage } from "../../../src/ikev2/message.js";
 import type { ChildSaInfo, IkeEvent } from "../../../src/ikev2/session/types.js";
 import { nodeBackend } from "../../../src/node/backend.js";
@@ -152,7 +152,9 @@ describe("NAT traversal", () => {
     const init = decodeMessage(
       h.initiator ? (h.step()?.datagram.data ?? new Uint8Array(0)) : new Uint8Array(0),
     );
-    expect(init.payloads.some((p) => p.type === "N")).toBe(false);
+    // No NAT_DETECTION_*: the only notify is RFC 7383's fragmentation support.
+    const notifies = init.payloads.flatMap((p) => (p.type === "N" ? [p.notifyType] : []));
+    expect(notifies).toEqual([NotifyType.IKEV2_FRAGMENTATION_SUPPORTED]);
     h.run();
     expect(h.initiator.state).toBe("established");
     expect(h.initiator.snapshot().natTraversal).toBe(false);

@@ -78,8 +78,8 @@ describe("liveness checks (RFC 7296 §2.4)", () => {
   });
 
   it("rejects a non-positive interval", () => {
-    expect(() => new Harness({ backend: nobleBackend, initiator: initiatorConfig({ dpdSeconds: 0 }) }).start()).toThrow(
-      RangeError,
-    );
+    expect(() =>
+      new Harness({ backend: nobleBackend, initiator: initiatorConfig({ dpdSeconds: 0 }) }).start(),
+    ).toThrow(RangeError);
   });
 });

@@ -23,6 +23,8 @@ export interface ChildRequest {
   readonly payloads: readonly Payload[];
   /** Our inbound SPI, sent in every proposal. */
   readonly inboundSpi: number;
+  /** The TSi we proposed. */
+  readonly localTs: readonly TrafficSelector[];
 }
 
 /** The result of negotiating a Child SA: the SA, or the error notify that refused it. @internal */
@@ -50,8 +52,15 @@ function ts(payloads: readonly Payload[], type: "TSi" | "TSr"): TsPayload | unde
   return payloads.find((p): p is TsPayload => p.type === type);
 }
 
-/** The initiator's Child SA payloads for IKE_AUTH. @internal */
-export function childRequest(ctx: IkeSaContext): ChildRequest {
+/**
+ * The initiator's Child SA payloads for IKE_AUTH, proposing `localTs` as TSi (the configured
+ * selectors, or "any" while our virtual IP is being assigned, RFC 7296 §2.19).
+ * @internal
+ */
+export function childRequest(
+  ctx: IkeSaContext,
+  localTs: readonly TrafficSelector[] = ctx.config.localTs,
+): ChildRequest {
   const { config } = ctx;
   const inboundSpi = allocate(ctx);
   const payloads: Payload[] = [];
@@ -59,10 +68,10 @@ export function childRequest(ctx: IkeSaContext): ChildRequest {
   if (config.mode === "transport") payloads.push(notify(NotifyType.USE_TRANSPORT_MODE));
   payloads.push(
     espSaPayload(config.espProposals, childSpiBytes(inboundSpi)),
-    { type: "TSi", selectors: config.localTs },
+    { type: "TSi", selectors: localTs },
     { type: "TSr", selectors: config.remoteTs },
   );
-  return { payloads, inboundSpi };
+  return { payloads, inboundSpi, localTs };
 }
 
 /**
@@ -151,12 +160,18 @@ function created(ctx: IkeSaContext, make: () => ChildSa): ChildOutcome {
 
 /**
  * The responder's answer to the Child SA part of an IKE_AUTH request: the response payloads and
- * the outcome.
+ * the outcome. `cp` is what the configuration payload decided (RFC 7296 §2.19): a notify that
+ * refuses the Child SA (sent with the CP answer), or the initiator's assigned addresses, which
+ * its TSi is narrowed to.
  * @internal
  */
 export function answerChild(
   ctx: IkeSaContext,
   request: readonly Payload[],
+  cp?: {
+    readonly refuse: number | undefined;
+    readonly peerSelectors: readonly TrafficSelector[] | undefined;
+  },
 ): { readonly payloads: readonly Payload[]; readonly outcome: ChildOutcome } {
   const sa = request.find((p): p is SaPayload => p.type === "SA");
   const tsi = ts(request, "TSi");
@@ -168,10 +183,14 @@ export function answerChild(
     payloads: [notify(notifyType)],
     outcome: { kind: "refused", notifyType } as const,
   });
+  // RFC 7296 §2.19, §3.10.1: after INTERNAL_ADDRESS_FAILURE or FAILED_CP_REQUIRED no Child SA.
+  if (cp?.refuse !== undefined) return { payloads: [], outcome: { kind: "refused", notifyType: cp.refuse } };
   const choice = selectEsp(sa, ctx.config.espProposals);
   if (choice === undefined) return refuse(NotifyType.NO_PROPOSAL_CHOSEN);
-  // RFC 7296 §2.9: narrow to what policy allows; nothing in common is TS_UNACCEPTABLE.
-  const remote = narrow(tsi.selectors, ctx.config.remoteTs);
+  // RFC 7296 §2.9: narrow to what policy allows; nothing in common is TS_UNACCEPTABLE. §2.19: an
+  // initiator given a virtual IP gets TSi narrowed to it.
+  const allowed = narrow(tsi.selectors, ctx.config.remoteTs);
+  const remote = cp?.peerSelectors === undefined ? allowed : narrow(allowed, cp.peerSelectors);
   const local = narrow(tsr.selectors, ctx.config.localTs);
   if (remote.length === 0 || local.length === 0) return refuse(NotifyType.TS_UNACCEPTABLE);
   const transport = ctx.config.mode === "transport" && hasNotify(request, NotifyType.USE_TRANSPORT_MODE);
@@ -202,13 +221,16 @@ export function answerChild(
 
 /**
  * The initiator's check of the Child SA part of the IKE_AUTH response: an ESP proposal we made,
- * selectors within ours (RFC 7296 §2.9), or the error notify the responder sent instead.
+ * selectors within ours (RFC 7296 §2.9), or the error notify the responder sent instead. With
+ * `virtualIps` (our assigned addresses, RFC 7296 §2.19), our selectors are the responder's TSi
+ * narrowed to them.
  * @internal
  */
 export function acceptChild(
   ctx: IkeSaContext,
   response: readonly Payload[],
   request: ChildRequest,
+  virtualIps?: readonly TrafficSelector[],
 ): ChildOutcome {
   const sa = response.find((p): p is SaPayload => p.type === "SA");
   const tsi = ts(response, "TSi");
@@ -220,11 +242,17 @@ export function acceptChild(
   const choice = acceptEsp(sa, ctx.config.espProposals);
   if (
     choice === undefined ||
-    !isNarrowingOf(tsi.selectors, ctx.config.localTs) ||
+    !isNarrowingOf(tsi.selectors, request.localTs) ||
     !isNarrowingOf(tsr.selectors, ctx.config.remoteTs)
   ) {
     ctx.log.warn("IKE_AUTH response: Child SA proposal or selectors not within what we proposed");
     return { kind: "refused", notifyType: NotifyType.NO_PROPOSAL_CHOSEN };
+  }
+  const local =
+    virtualIps === undefined ? tsi.selectors.map(copySelector) : narrow(tsi.selectors, virtualIps);
+  if (local.length === 0) {
+    ctx.log.warn("IKE_AUTH response: TSi does not include our virtual IP");
+    return { kind: "refused", notifyType: NotifyType.TS_UNACCEPTABLE };
   }
   const transport = ctx.config.mode === "transport" && hasNotify(response, NotifyType.USE_TRANSPORT_MODE);
   const tfc = !hasNotify(response, NotifyType.ESP_TFC_PADDING_NOT_SUPPORTED);
@@ -234,7 +262,7 @@ export function acceptChild(
       choice,
       request.inboundSpi,
       childSpiNumber(choice.proposal.spi),
-      { local: tsi.selectors.map(copySelector), remote: tsr.selectors.map(copySelector) },
+      { local, remote: tsr.selectors.map(copySelector) },
       transport ? "transport" : "tunnel",
       tfc,
     ),

@@ -1,7 +1,8 @@
 /**
- * The IKE_AUTH exchange with pre-shared keys (RFC 7296 §1.2, §2.15), carrying the first Child SA
- * (see `child-sa.ts`). AUTH values are compared in constant time; any authentication failure is
- * AUTHENTICATION_FAILED (§2.21.2) and no SA survives it.
+ * The IKE_AUTH exchange (RFC 7296 §1.2, §2.15) with pre-shared keys or certificates and signatures
+ * (`cert-auth.ts`, `sig-auth.ts`; each end's method is configured), carrying the first Child SA
+ * (see `child-sa.ts`). PSK AUTH values are compared in constant time; any authentication failure
+ * is AUTHENTICATION_FAILED (§2.21.2) and no SA survives it.
  *
  * @packageDocumentation
  */
@@ -10,10 +11,17 @@ import type { Payload } from "../../chain.js";
 import { AuthMethod, isErrorNotify, NotifyType } from "../../constants.js";
 import type { AuthPayload } from "../../payloads/auth.js";
 import type { IdPayload } from "../../payloads/id.js";
+import { certificateRequests, signatureCredentials, verifyPeerSignature } from "../cert-auth.js";
 import { type IkeSaContext, notify } from "../context.js";
 import { identityOf, idMatches, idPayload, idPayloadBody } from "../identity.js";
 import { pskAuth } from "../psk-auth.js";
-import { acceptChild, answerChild, type ChildOutcome, type ChildRequest, childRequest } from "./child-sa.js";
+import { answerChild, type ChildOutcome, type ChildRequest, childRequest } from "./child-sa.js";
+import {
+  acceptFirstChild,
+  answerConfigRequest,
+  anySelectors,
+  configRequestPayload,
+} from "./config-payload.js";
 
 /** The AUTH value of `signer` ("initiator" uses RealMessage1, Nr and SK_pi; §2.15). */
 function authValue(
@@ -41,7 +49,6 @@ function verifyAuth(
   id: IdPayload,
   auth: AuthPayload | undefined,
 ): boolean {
-  // Only the shared-key method is implemented (no certificates or EAP in stage 1).
   if (auth === undefined || auth.method !== AuthMethod.SHARED_KEY_MIC) return false;
   const peer = ctx.role === "initiator" ? "responder" : "initiator";
   const expected = authValue(ctx, peer, psk, id);
@@ -50,9 +57,48 @@ function verifyAuth(
   return ok;
 }
 
+/** Our CERT payloads (none with a PSK) and AUTH as `signer`, or undefined without credentials. */
+function ourAuth(
+  ctx: IkeSaContext,
+  signer: "initiator" | "responder",
+  id: IdPayload,
+  psk: Uint8Array | undefined,
+): { readonly certificates: readonly Payload[]; readonly auth: AuthPayload } | undefined {
+  if (ctx.config.localAuth.method === "pubkey") return signatureCredentials(ctx, signer, id);
+  if (psk === undefined) return undefined;
+  const auth: AuthPayload = {
+    type: "AUTH",
+    method: AuthMethod.SHARED_KEY_MIC,
+    data: authValue(ctx, signer, psk, id),
+  };
+  return { certificates: [], auth };
+}
+
+/** Verifies the peer's AUTH by the configured remote method (PSK, or certificate and signature). */
+function verifyPeer(
+  ctx: IkeSaContext,
+  psk: Uint8Array | undefined,
+  id: IdPayload,
+  auth: AuthPayload | undefined,
+  inner: readonly Payload[],
+): boolean {
+  if (ctx.config.remoteAuth === "pubkey") return verifyPeerSignature(ctx, id, inner, auth);
+  return psk !== undefined && verifyAuth(ctx, psk, id, auth);
+}
+
+/** True when either end's AUTH is the PSK MAC, so a PSK must be looked up. */
+function needsPsk(ctx: IkeSaContext): boolean {
+  return ctx.config.localAuth.method === "psk" || ctx.config.remoteAuth === "psk";
+}
+
 /** Outcome of the initiator's IKE_AUTH. @internal */
 export type AuthResult =
-  | { readonly kind: "established"; readonly child: ChildOutcome }
+  | {
+      readonly kind: "established";
+      readonly child: ChildOutcome;
+      /** No virtual IP though policy requires one: delete the IKE SA (RFC 7296 §2.19). */
+      readonly deleteIke?: boolean;
+    }
   | { readonly kind: "failed"; readonly notifyType: number };
 
 /**
@@ -69,27 +115,38 @@ export class IkeAuthInitiator {
   }
 
   /**
-   * `SK {IDi, [IDr,] AUTH, N(INITIAL_CONTACT), [N(USE_TRANSPORT_MODE),] SAi2, TSi, TSr}`, or
-   * `undefined` when no PSK is configured for the peer (nothing is sent then, CVE-2024-2357).
+   * `SK {IDi, [CERT+,] [CERTREQ,] [IDr,] AUTH, N(INITIAL_CONTACT), [N(USE_TRANSPORT_MODE),] SAi2,
+   * TSi, TSr}`, or `undefined` when no PSK or private key is configured for the peer (nothing is
+   * sent then, CVE-2024-2357).
    */
   build(): Payload[] | undefined {
     const ctx = this.#ctx;
     const remoteId = ctx.config.remoteId;
-    const psk = ctx.deps.psk.getPsk(ctx.config.localId, remoteId);
-    if (psk === undefined) {
+    const psk = needsPsk(ctx)
+      ? ctx.deps.psk.getPsk(ctx.config.localId, remoteId, ctx.remote.address)
+      : undefined;
+    if (needsPsk(ctx) && psk === undefined) {
       ctx.log.warn("IKE_AUTH: no pre-shared key for this peer");
       return undefined;
     }
     const idi = idPayload("IDi", ctx.config.localId);
-    const auth = authValue(ctx, "initiator", psk, idi);
-    this.#child = childRequest(ctx);
-    this.#psk = psk.slice();
+    const ours = ourAuth(ctx, "initiator", idi, psk);
+    if (ours === undefined) return undefined;
+    const cfg = ctx.config.configRequest;
+    // RFC 7296 §2.19: asking for an address, TSi is "any" of its family; the answer narrows it.
+    const any = cfg === undefined ? [] : anySelectors(cfg);
+    this.#child = childRequest(ctx, any.length > 0 ? any : ctx.config.localTs);
+    this.#psk = psk?.slice();
     return [
       idi,
+      // RFC 7296 §3.6, §3.7: our certificates, and which CAs we trust for the responder's.
+      ...ours.certificates,
+      ...certificateRequests(ctx.config, ctx.deps, ctx.log),
       ...(remoteId === undefined ? [] : [idPayload("IDr", remoteId)]),
-      { type: "AUTH", method: AuthMethod.SHARED_KEY_MIC, data: auth },
+      ours.auth,
       // RFC 7296 §2.4: this is the only IKE SA with this peer.
       notify(NotifyType.INITIAL_CONTACT),
+      ...(cfg === undefined ? [] : [configRequestPayload(cfg)]),
       ...this.#child.payloads,
     ];
   }
@@ -113,14 +170,14 @@ export class IkeAuthInitiator {
       idr !== undefined &&
       peer !== undefined &&
       (expected === undefined || idMatches(idr, expected)) &&
-      verifyAuth(ctx, this.#psk!, idr, auth);
+      verifyPeer(ctx, this.#psk, idr, auth, inner);
     this.destroy();
     if (!authentic) {
       ctx.log.warn("IKE_AUTH: the responder's AUTH does not verify");
       return { kind: "failed", notifyType: NotifyType.AUTHENTICATION_FAILED };
     }
     ctx.peerId = peer;
-    return { kind: "established", child: acceptChild(ctx, inner, this.#child!) };
+    return { kind: "established", ...acceptFirstChild(ctx, inner, this.#child!) };
   }
 
   /** Zeroizes the copy of the PSK. */
@@ -139,7 +196,8 @@ export interface AuthAnswer {
 
 /**
  * The responder's IKE_AUTH: checks IDi (against the configured peer, if any), IDr (if sent, it
- * must be ours) and AUTH, then answers `SK {IDr, AUTH, [child payloads]}`.
+ * must be ours) and AUTH (with the peer's CERTs for a certificate peer), then answers
+ * `SK {IDr, [CERT+,] AUTH, [child payloads]}`.
  * @internal
  */
 export function answerIkeAuth(ctx: IkeSaContext, inner: readonly Payload[]): AuthAnswer {
@@ -149,30 +207,35 @@ export function answerIkeAuth(ctx: IkeSaContext, inner: readonly Payload[]): Aut
   const auth = inner.find((p): p is AuthPayload => p.type === "AUTH");
   const peer = idi === undefined ? undefined : identityOf(idi);
   const expected = ctx.config.remoteId;
-  const psk = peer === undefined ? undefined : ctx.deps.psk.getPsk(ctx.config.localId, peer);
+  const psk =
+    peer === undefined || !needsPsk(ctx)
+      ? undefined
+      : ctx.deps.psk.getPsk(ctx.config.localId, peer, ctx.remote.address);
   const authentic =
     idi !== undefined &&
     peer !== undefined &&
     (expected === undefined || idMatches(idi, expected)) &&
     (idr === undefined || idMatches(idr, ctx.config.localId)) &&
-    psk !== undefined &&
-    verifyAuth(ctx, psk, idi, auth);
-  if (!authentic) {
-    ctx.log.warn("IKE_AUTH: the initiator's identity or AUTH does not verify");
+    verifyPeer(ctx, psk, idi, auth, inner);
+  const ours = idPayload("IDr", ctx.config.localId);
+  // RFC 7296 §2.15: the responder then authenticates itself (a PSK MAC, or CERTs and a signature).
+  const mine = authentic ? ourAuth(ctx, "responder", ours, psk) : undefined;
+  if (mine === undefined) {
+    ctx.log.warn(
+      authentic
+        ? "IKE_AUTH: no credentials to authenticate ourselves"
+        : "IKE_AUTH: the initiator's identity or AUTH does not verify",
+    );
     return {
       payloads: [notify(NotifyType.AUTHENTICATION_FAILED)],
       result: { kind: "failed", notifyType: NotifyType.AUTHENTICATION_FAILED },
     };
   }
   ctx.peerId = peer;
-  const ours = idPayload("IDr", ctx.config.localId);
-  const child = answerChild(ctx, inner);
+  const cp = answerConfigRequest(ctx, inner);
+  const child = answerChild(ctx, inner, cp);
   return {
-    payloads: [
-      ours,
-      { type: "AUTH", method: AuthMethod.SHARED_KEY_MIC, data: authValue(ctx, "responder", psk!, ours) },
-      ...child.payloads,
-    ],
+    payloads: [ours, ...mine.certificates, mine.auth, ...cp.payloads, ...child.payloads],
     result: { kind: "established", child: child.outcome },
   };
 }

@@ -19,6 +19,7 @@ import { encodeMessage, type IkeMessage } from "../../message.js";
 import type { KePayload } from "../../payloads/ke.js";
 import type { NotifyPayload } from "../../payloads/notify.js";
 import { SkProtection } from "../../sk-protect.js";
+import { certificateRequests, peerSignatureHashes, signatureHashesNotify } from "../cert-auth.js";
 import type { ResolvedConfig } from "../config.js";
 import { type IkeSaContext, NONCE_LENGTH, newContext, notify, randomIkeSpi } from "../context.js";
 import type { IkeResponderGuard } from "../cookie.js";
@@ -67,6 +68,17 @@ function detectNat(
     ctx.log.info(`NAT detected (${peerBehindNat ? "peer" : "us"} behind a NAT)`);
   }
   return { peerSupports, encapsulate: peerBehindNat || usBehindNat || ctx.config.forceEncapsulation };
+}
+
+/**
+ * RFC 7383 §2.3: fragmentation is in use when we offer it and the peer's IKE_SA_INIT message
+ * carries N(IKEV2_FRAGMENTATION_SUPPORTED).
+ */
+function peerFragments(config: ResolvedConfig, payloads: readonly Payload[]): boolean {
+  return (
+    config.fragmentation !== undefined &&
+    notifies(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED).length > 0
+  );
 }
 
 /** Derives the IKE SA keys and SK protection into the context. @throws CryptoError from the backend. */
@@ -130,7 +142,10 @@ export class IkeSaInitInitiator {
     this.#ke = ctx.deps.backend.keyExchange(ctx.config.ikeProposals[0]!.ke[0]!);
   }
 
-  /** `HDR, [N(COOKIE),] SAi1, KEi, Ni, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP)`. */
+  /**
+   * `HDR, [N(COOKIE),] SAi1, KEi, Ni, N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP),
+   * [N(IKEV2_FRAGMENTATION_SUPPORTED)]`.
+   */
   build(): Payload[] {
     const ctx = this.#ctx;
     const payloads: Payload[] = [];
@@ -149,6 +164,11 @@ export class IkeSaInitInitiator {
         notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(backend, ctx.spiI, ZERO_SPI, ctx.remote)),
       );
     }
+    // RFC 7383 §2.3: the initiator announces fragmentation support in the IKE_SA_INIT request.
+    if (ctx.config.fragmentation !== undefined)
+      payloads.push(notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED));
+    // RFC 7427 §4: the hashes we verify signatures with, when certificates are in use.
+    payloads.push(...signatureHashesNotify(ctx.config));
     return payloads;
   }
 
@@ -184,6 +204,8 @@ export class IkeSaInitInitiator {
     ctx.initResponse = raw.slice();
     const nat = detectNat(ctx, payloads, ctx.spiR, from, to);
     ctx.natT = nat.encapsulate;
+    ctx.fragmentation = peerFragments(ctx.config, payloads);
+    ctx.peerSignatureHashes = peerSignatureHashes(payloads);
     try {
       installKeys(ctx, choice, this.#ke.computeSharedSecret(ke.data));
     } catch (e) {
@@ -344,6 +366,13 @@ export function answerIkeSaInit(
       notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(deps.backend, ctx.spiI, ctx.spiR, from)),
     );
   }
+  // RFC 7383 §2.3: the responder answers the initiator's N(IKEV2_FRAGMENTATION_SUPPORTED) with its
+  // own when it supports fragmentation too; then both may send fragments.
+  ctx.fragmentation = peerFragments(config, payloads);
+  if (ctx.fragmentation) response.push(notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED));
+  // RFC 7427 §4 (SIGNATURE_HASH_ALGORITHMS); RFC 7296 §1.2 / §3.7: [CERTREQ] naming our anchors.
+  ctx.peerSignatureHashes = peerSignatureHashes(payloads);
+  response.push(...signatureHashesNotify(config), ...certificateRequests(config, deps, ctx.log));
   ctx.initResponse = encodeMessage({
     header: {
       spiI: ctx.spiI,

@@ -1,0 +1,12 @@
+/**
+ * Byte comparison for public data (names, certificates): length first, then every octet.
+ *
+ * @packageDocumentation
+ */
+
+/** True when `a` and `b` hold the same octets. @internal */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
