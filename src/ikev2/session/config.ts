@@ -49,6 +49,8 @@ export interface ResolvedConfig {
   readonly childLifetime: ChildLifetime;
   /** Liveness check interval in milliseconds; undefined: off. */
   readonly dpdMs: number | undefined;
+  /** Initiator: send INITIAL_CONTACT. */
+  readonly initialContact: boolean;
   readonly configRequest: ResolvedConfigRequest | undefined;
   readonly configReply: ResolvedConfigReply | undefined;
   /** RFC 7383 fragmentation: the largest IP datagram to send; undefined: not offered. */
@@ -167,6 +169,7 @@ export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
     halfOpenTimeoutMs: c.halfOpenTimeoutMs ?? 30_000,
     childLifetime: c.childLifetime ?? { softSeconds: 3300, hardSeconds: 3600 },
     dpdMs: c.dpdSeconds === undefined ? undefined : c.dpdSeconds * 1000,
+    initialContact: c.initialContact ?? true,
     configRequest,
     configReply: resolveConfigReply(c.configReply),
     fragmentation: resolveFragmentation(c.fragmentation),

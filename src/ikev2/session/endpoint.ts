@@ -12,6 +12,10 @@
  * SPIi"), anything else is a new IKE SA. During an IKE SA rekey a session answers on two SPI
  * pairs ({@link IkeSession.spis}); the table follows every change after each call.
  *
+ * INITIAL_CONTACT (RFC 7296 §2.4): a peer that says so on a new IKE SA has no other; older IKE SAs
+ * with its identity end at once, without a Delete it could not read. Ours is sent only when no
+ * other IKE SA with the same peer is open here.
+ *
  * @packageDocumentation
  */
 import { toHex } from "../../wire/bytes.js";
@@ -20,6 +24,7 @@ import { IkeResponderGuard } from "./cookie.js";
 import { IkeSession } from "./ike-session.js";
 import type {
   Endpoint,
+  IdentityConfig,
   IkeEvent,
   IkeOutput,
   IkeSessionConfig,
@@ -111,7 +116,19 @@ export class IkeEndpoint {
    * @throws as {@link IkeSession.initiate} for an unusable configuration.
    */
   initiate(config: IkeSessionConfig, now: number): { session: IkeSession; output: IkeEndpointOutput } {
-    const { session, output } = IkeSession.initiate(config, this.#deps, now);
+    // RFC 7296 §2.4: INITIAL_CONTACT only when no other IKE SA with this peer exists here.
+    const peer = config.remoteId;
+    const another =
+      peer !== undefined &&
+      this.sessions().some((s) => {
+        const id = s.snapshot().remoteId;
+        return id !== undefined && sameIdentity(id, peer);
+      });
+    const { session, output } = IkeSession.initiate(
+      another && config.initialContact === undefined ? { ...config, initialContact: false } : config,
+      this.#deps,
+      now,
+    );
     const collected = this.#collector();
     collected.add(session, output);
     return { session, output: collected.done() };
@@ -187,7 +204,10 @@ export class IkeEndpoint {
     return collected.done();
   }
 
-  /** Accumulates the outputs of one call and keeps the tables current. */
+  /**
+   * Accumulates the outputs of one call and keeps the tables current. RFC 7296 §2.4: when a peer
+   * says INITIAL_CONTACT, the other IKE SAs with its identity are stale and end at once.
+   */
   #collector() {
     const datagrams: OutboundDatagram[] = [];
     const events: IkeEndpointEvent[] = [];
@@ -195,6 +215,16 @@ export class IkeEndpoint {
       datagrams.push(...out.datagrams);
       for (const event of out.events) events.push({ session, event });
       this.#index(session, out.nextTick, init);
+      for (const event of out.events) {
+        if (event.type !== "ike-sa-up" || !event.initialContact) continue;
+        const peer = event.snapshot.remoteId;
+        for (const other of this.#sessions.keys()) {
+          const id = other.snapshot().remoteId;
+          if (other !== session && peer !== undefined && id !== undefined && sameIdentity(id, peer)) {
+            add(other, other.abandon("initial-contact"));
+          }
+        }
+      }
     };
     const done = (): IkeEndpointOutput => ({ datagrams, events, nextTick: this.#nextTick() });
     return { datagrams, add, done };
@@ -226,6 +256,13 @@ export class IkeEndpoint {
     }
     return next;
   }
+}
+
+/** Same ID type and value (text, or octets for KEY_ID and DER names). */
+function sameIdentity(a: IdentityConfig, b: IdentityConfig): boolean {
+  if (a.type !== b.type) return false;
+  if (typeof a.value === "string" || typeof b.value === "string") return a.value === b.value;
+  return toHex(a.value) === toHex(b.value);
 }
 
 function initKey(from: Endpoint, spiI: Uint8Array): string {

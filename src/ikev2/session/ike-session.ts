@@ -24,7 +24,9 @@
  * Child SAs, restarts message IDs at 0, zeroizes the old keys and reports `ike-sa-rekeyed` for
  * the endpoint's SPI table ({@link IkeSession.spis} lists every SPI pair to dispatch meanwhile).
  * A message on the new SPIs before the switch is not expected from an initiator that waits for
- * its Delete to be answered (as ours does) and is dropped.
+ * its Delete to be answered (as ours does) and is dropped. When both ends rekey the IKE SA at once
+ * (§2.8.2), both requests are answered; the new SA with the lowest nonce is deleted, on itself, by
+ * the end that made it (`tasks/ike-collision.ts`) and the other one is switched to as above.
  *
  * Message fragmentation (RFC 7383), when both ends announced it in IKE_SA_INIT (§2.3): an
  * encrypted message that would not fit the configured datagram size goes out as SKF fragments,
@@ -71,6 +73,7 @@ import {
   requestedGroup,
 } from "./tasks/create-child.js";
 import { answerIkeAuth, IkeAuthInitiator } from "./tasks/ike-auth.js";
+import { onRedundantSa, oursIsRedundant, redundantDeleteRequest } from "./tasks/ike-collision.js";
 import { IkeSaInitInitiator } from "./tasks/ike-sa-init.js";
 import { answerInformational, deleteIkeRequest } from "./tasks/informational.js";
 import {
@@ -197,6 +200,11 @@ function ipHeaderLength(address: string): number {
   }
 }
 
+/** RFC 7296 §3.10.1: the peer's IKE_AUTH message says this is its only IKE SA with us. */
+function hasInitialContact(inner: readonly Payload[]): boolean {
+  return inner.some((p) => p.type === "N" && p.notifyType === NotifyType.INITIAL_CONTACT);
+}
+
 /** Why a fragment was not the last one of its message, for the log. */
 function fragmentStatus(r: Exclude<FragmentReceiveResult, { status: "complete" }>): string {
   if (r.status === "incomplete") return `${r.received} of ${r.totalFragments} held`;
@@ -243,6 +251,21 @@ export class IkeSession {
         readonly role: "initiator" | "responder";
         readonly sk: SkProtection;
         readonly cached: Cached;
+      }
+    | undefined;
+  /**
+   * Simultaneous IKE SA rekey (RFC 7296 §2.8.2): the new IKE SA the peer's crossing rekey made,
+   * held until our own rekey is answered and the nonces say which new SA survives.
+   */
+  #ikeCollision: NextIkeSa | undefined;
+  /**
+   * The redundant new IKE SA of a simultaneous rekey (§2.8.2) until it is deleted: by us (`delete`
+   * is our request on it, retransmitted like any other) or by the peer (we answer its Delete).
+   */
+  #redundantIke:
+    | {
+        readonly sa: NextIkeSa;
+        readonly delete: { readonly data: Uint8Array; retransmits: number; nextAt: number } | undefined;
       }
     | undefined;
   /** When each Child SA is due for rekeying (its soft lifetime minus jitter). */
@@ -353,7 +376,9 @@ export class IkeSession {
    * one's (deleted, still answering a retransmitted Delete). An endpoint dispatches on all of them.
    */
   spis(): { readonly spiI: Uint8Array; readonly spiR: Uint8Array; readonly local: Uint8Array }[] {
-    const pairs = [this.#ctx, this.#next, this.#retired].filter((p) => p !== undefined);
+    const pairs = [this.#ctx, this.#next, this.#retired, this.#ikeCollision, this.#redundantIke?.sa].filter(
+      (p) => p !== undefined,
+    );
     return pairs.map((p) => ({
       spiI: p.spiI.slice(),
       spiR: p.spiR.slice(),
@@ -427,6 +452,7 @@ export class IkeSession {
       return this.#output();
     }
     const h = message.header;
+    if (this.#onNewIkeSa(message, datagram, from, to, now)) return this.#output();
     const retired = this.#retired;
     if (
       retired !== undefined &&
@@ -472,6 +498,7 @@ export class IkeSession {
         this.#emitAll(pending.data);
       }
     }
+    this.#retransmitRedundantDelete(now);
     if (this.#halfOpenUntil !== undefined && now >= this.#halfOpenUntil && this.#state === "init-done") {
       this.#ctx.log.warn("no IKE_AUTH request in time");
       this.#teardown("half-open-timeout");
@@ -576,6 +603,16 @@ export class IkeSession {
   }
 
   /**
+   * Ends the IKE SA at once without telling the peer: its Child SAs go down and the keys are
+   * zeroized. For an SA the peer no longer has (it sent INITIAL_CONTACT on a new one, RFC 7296
+   * §2.4), where a Delete would only be retransmitted in vain.
+   */
+  abandon(reason: IkeDownReason): IkeOutput {
+    this.#teardown(reason);
+    return this.#output();
+  }
+
+  /**
    * Deletes the IKE SA: an established SA sends `INFORMATIONAL {D(IKE)}` and ends when answered
    * (or when retransmission gives up); any other state ends at once (RFC 7296 §1.4.1).
    */
@@ -604,6 +641,7 @@ export class IkeSession {
     if (this.#state === "closed") return undefined;
     const times = [
       this.#pending?.nextAt,
+      this.#redundantIke?.delete?.nextAt,
       this.#state === "init-done" ? this.#halfOpenUntil : undefined,
       ...(this.#state === "established" ? [...this.#rekeyAt.values(), this.#ikeRekeyAt] : []),
       this.#livenessAt(),
@@ -902,20 +940,27 @@ export class IkeSession {
     const rekeyingIke =
       this.#next !== undefined || task?.kind === "rekeying-ike" || task?.kind === "delete-old-ike";
     if (isIkeRekey(inner)) {
+      // RFC 7296 §2.8.2: a rekey crossing our own (still unanswered) IKE SA rekey is answered as
+      // usual; the nonces settle which new SA survives once our answer arrives.
+      const crossing =
+        task?.kind === "rekeying-ike" && this.#next === undefined && this.#ikeCollision === undefined;
       // RFC 7296 §2.25.1: a rekey of the IKE SA while we create, rekey or close a Child SA gets
-      // TEMPORARY_FAILURE; so does one crossing our own IKE SA rekey (simultaneous IKE SA rekeys
-      // are not resolved by nonces yet, §2.8.2: each side retries later).
-      if (task !== undefined || rekeyingIke) {
+      // TEMPORARY_FAILURE; §2.8.2: so does one for an IKE SA we already rekeyed and are closing.
+      if (!crossing && (task !== undefined || rekeyingIke)) {
         reply([notify(NotifyType.TEMPORARY_FAILURE)]);
         return;
       }
       const answer = answerIkeRekey(this.#ctx, inner);
       reply(answer.payloads);
-      if (answer.outcome.kind === "rekeyed") {
-        this.#next = answer.outcome.next;
-        this.#ikeRekeyAt = undefined;
-        this.#ctx.log.info("IKE SA rekey answered; waiting for the Delete of the old IKE SA");
+      if (answer.outcome.kind !== "rekeyed") return;
+      if (crossing) {
+        this.#ctx.log.info("simultaneous IKE SA rekey: answered the peer's, waiting for ours");
+        this.#ikeCollision = answer.outcome.next;
+        return;
       }
+      this.#next = answer.outcome.next;
+      this.#ikeRekeyAt = undefined;
+      this.#ctx.log.info("IKE SA rekey answered; waiting for the Delete of the old IKE SA");
       return;
     }
     const rekey = rekeySaNotify(inner);
@@ -1023,11 +1068,31 @@ export class IkeSession {
     this.#reportErrors(ExchangeType.CREATE_CHILD_SA, inner);
     const outcome = acceptIkeRekey(ctx, inner, request);
     request.ke.destroy();
+    const theirs = this.#ikeCollision;
+    this.#ikeCollision = undefined;
+    if (outcome.kind === "rekeyed" && theirs !== undefined && oursIsRedundant(outcome.next, theirs)) {
+      // RFC 7296 §2.8.2: "The new IKE SA containing the lowest nonce SHOULD be deleted by the node
+      // that created it": ours. The peer's survives, and the peer, which made it, deletes the old.
+      ctx.log.info("simultaneous IKE SA rekey: ours holds the lowest nonce; deleting it, keeping the peer's");
+      this.#next = theirs;
+      this.#deleteRedundant(outcome.next, now);
+      return;
+    }
     if (outcome.kind === "rekeyed") {
+      if (theirs !== undefined) {
+        // RFC 7296 §2.8.2: the peer's new SA holds the lowest nonce; the peer deletes it.
+        ctx.log.info("simultaneous IKE SA rekey: the peer's holds the lowest nonce; keeping ours");
+        this.#redundantIke = { sa: theirs, delete: undefined };
+      }
       // RFC 7296 §2.18: the initiator of the rekey deletes the old IKE SA; we move to the new one
       // when the Delete is answered.
       this.#next = outcome.next;
       this.#sendRequest(ExchangeType.INFORMATIONAL, deleteIkeRequest(), now, { kind: "delete-old-ike" });
+      return;
+    }
+    if (theirs !== undefined) {
+      // Ours was refused but the peer's went through: the peer deletes the old SA, we move then.
+      this.#next = theirs;
       return;
     }
     const n = inner.find((p) => p.type === "N" && p.notifyType === NotifyType.INVALID_KE_PAYLOAD);
@@ -1044,6 +1109,60 @@ export class IkeSession {
     ctx.log.warn(`rekeying the IKE SA failed: ${notifyName(outcome.notifyType)}`);
     // RFC 7296 §2.25: after TEMPORARY_FAILURE, not at once.
     this.#ikeRekeyAt = now + this.#jittered(RETRY_MS);
+  }
+
+  /** Sends the Delete of the redundant new IKE SA we made (RFC 7296 §2.8.2), on that SA. */
+  #deleteRedundant(sa: NextIkeSa, now: number): void {
+    const data = redundantDeleteRequest(sa);
+    this.#redundantIke = {
+      sa,
+      delete: { data, retransmits: 0, nextAt: now + this.#ctx.config.retransmitTimeoutMs },
+    };
+    this.#emit(data);
+  }
+
+  /** Retransmits our Delete of a redundant IKE SA (RFC 7296 §2.1); gives up quietly. */
+  #retransmitRedundantDelete(now: number): void {
+    const redundant = this.#redundantIke;
+    const request = redundant?.delete;
+    if (redundant === undefined || request === undefined || now < request.nextAt) return;
+    const c = this.#ctx.config;
+    if (request.retransmits >= c.retransmitTries) {
+      destroyNext(redundant.sa);
+      this.#redundantIke = undefined;
+      return;
+    }
+    request.retransmits++;
+    request.nextAt = now + c.retransmitTimeoutMs * c.retransmitFactor ** request.retransmits;
+    this.#emit(request.data);
+  }
+
+  /**
+   * A message on the SPIs of a new IKE SA that is not (yet) ours: the redundant one of a
+   * simultaneous rekey, or the peer's crossing one before the nonces were compared (RFC 7296
+   * §2.8.2). Only its Delete is expected; returns false when the SPIs are not such an SA's.
+   */
+  #onNewIkeSa(message: IkeMessage, raw: Uint8Array, from: Endpoint, to: LocalEndpoint, now: number): boolean {
+    const h = message.header;
+    const onSa = (sa: NextIkeSa | undefined) =>
+      sa !== undefined && equalConstantTime(h.spiI, sa.spiI) && equalConstantTime(h.spiR, sa.spiR);
+    const redundant = this.#redundantIke;
+    const sa = onSa(redundant?.sa)
+      ? redundant!.sa
+      : onSa(this.#ikeCollision)
+        ? this.#ikeCollision!
+        : undefined;
+    if (sa === undefined) return false;
+    const result = onRedundantSa(sa, message, raw);
+    if (result.kind === "drop") return true;
+    if (result.kind === "deleted-by-peer") this.#emit(result.response, from, to.port);
+    else if (redundant?.delete === undefined) return true;
+    this.#peerSeen(from, to, now);
+    destroyNext(sa);
+    if (sa === this.#ikeCollision) this.#ikeCollision = undefined;
+    else this.#redundantIke = undefined;
+    this.#ctx.log.info("redundant IKE SA of a simultaneous rekey deleted");
+    return true;
   }
 
   /**
@@ -1246,7 +1365,7 @@ export class IkeSession {
       this.#teardown("authentication-failed");
       return;
     }
-    this.#established(answer.result.child, now);
+    this.#established(answer.result.child, now, hasInitialContact(inner));
   }
 
   #answerInformational(
@@ -1261,6 +1380,17 @@ export class IkeSession {
     this.#reportErrors(ExchangeType.INFORMATIONAL, inner);
     for (const child of answer.deletedChildren) {
       this.#childDown(child, this.#downReason(child));
+    }
+    if (answer.deleteIke && this.#next === undefined && this.#ikeCollision !== undefined) {
+      // RFC 7296 §2.8.2: the peer deletes the old IKE SA before answering our crossing rekey: it
+      // did not see the collision (or settled it for its SA); "forget its own rekey attempt".
+      this.#next = this.#ikeCollision;
+      this.#ikeCollision = undefined;
+      const task = this.#pending?.task;
+      if (task?.kind === "rekeying-ike") {
+        task.request.ke.destroy();
+        this.#pending = undefined;
+      }
     }
     if (answer.deleteIke && this.#next !== undefined) {
       // RFC 7296 §2.18: the Delete of the old IKE SA after a rekey we answered: move to the new one.
@@ -1347,7 +1477,7 @@ export class IkeSession {
       this.#teardown(downReason(result.notifyType));
       return;
     }
-    this.#established(result.child, now);
+    this.#established(result.child, now, hasInitialContact(opened.inner));
     if (result.deleteIke === true) {
       // RFC 7296 §2.19: no address though policy requires one; delete the IKE SA.
       this.#state = "deleting";
@@ -1393,14 +1523,14 @@ export class IkeSession {
     this.#sendRequest(ExchangeType.IKE_AUTH, payloads, now);
   }
 
-  #established(child: ChildOutcome, now: number): void {
+  #established(child: ChildOutcome, now: number, initialContact: boolean): void {
     const ctx = this.#ctx;
     this.#state = "established";
     this.#halfOpenUntil = undefined;
     this.#releaseGuard?.();
     ctx.log.info(`IKE SA ${toHex(ctx.spiI)}_${toHex(ctx.spiR)} established`);
     if (child.kind === "created") ctx.children.push(child.child);
-    this.#events.push({ type: "ike-sa-up", snapshot: this.snapshot() });
+    this.#events.push({ type: "ike-sa-up", snapshot: this.snapshot(), initialContact });
     if (child.kind === "created") {
       ctx.log.info(
         `Child SA ${child.child.inboundSpi.toString(16)}/${child.child.outboundSpi.toString(16)} up`,
@@ -1434,8 +1564,11 @@ export class IkeSession {
     this.#state = "closed";
     const task = this.#pending?.task;
     if (task?.kind === "creating" || task?.kind === "rekeying-ike") task.request.ke?.destroy();
-    if (this.#next !== undefined) destroyNext(this.#next);
+    for (const sa of [this.#next, this.#ikeCollision, this.#redundantIke?.sa])
+      if (sa !== undefined) destroyNext(sa);
     this.#next = undefined;
+    this.#ikeCollision = undefined;
+    this.#redundantIke = undefined;
     this.#retired?.sk.destroy();
     this.#retired = undefined;
     this.#pending = undefined;

@@ -206,6 +206,12 @@ export interface IkeSessionConfig {
    */
   readonly dpdSeconds?: number;
   /**
+   * Initiator: send INITIAL_CONTACT in IKE_AUTH (RFC 7296 §2.4), telling the peer that this is
+   * the only IKE SA between the two identities, so it may drop older ones. Default true;
+   * {@link IkeEndpoint.initiate} sets it to false while another IKE SA with the same peer exists.
+   */
+  readonly initialContact?: boolean;
+  /**
    * IKE message fragmentation (RFC 7383), as strongSwan's `fragmentation = yes`: both roles send
    * N(IKEV2_FRAGMENTATION_SUPPORTED) in IKE_SA_INIT, and when both did, encrypted messages larger
    * than `maxDatagram` are sent as SKF fragments and fragments from the peer are reassembled.
@@ -324,6 +330,7 @@ export type IkeDownReason =
   | "deleted-by-peer"
   | "timeout"
   | "dead-peer"
+  | "initial-contact"
   | "half-open-timeout"
   | "authentication-failed"
   | "no-proposal-chosen"
@@ -403,7 +410,16 @@ export type IkeSessionState = "init-sent" | "auth-sent" | "init-done" | "establi
 
 /** Something that happened, for the caller to act on. @public */
 export type IkeEvent =
-  | { readonly type: "ike-sa-up"; readonly snapshot: IkeSaSnapshot }
+  | {
+      readonly type: "ike-sa-up";
+      readonly snapshot: IkeSaSnapshot;
+      /**
+       * The peer sent INITIAL_CONTACT (RFC 7296 §3.10.1): this is the only IKE SA between the
+       * two identities, so older ones with the same peer identity are stale. An
+       * {@link IkeEndpoint} ends them.
+       */
+      readonly initialContact: boolean;
+    }
   | { readonly type: "ike-sa-down"; readonly reason: IkeDownReason }
   | { readonly type: "child-sa-up"; readonly child: ChildSaInfo }
   | {

@@ -71,7 +71,11 @@ describe("IkeEndpoint", () => {
     const a = net.add(I_ADDRESS);
     const b = net.add(CLIENT_2);
     net.absorb(I_ADDRESS, a.initiate(initiatorConfig(), 0).output);
-    net.absorb(CLIENT_2, b.initiate(initiatorConfig({ localAddress: CLIENT_2 }), 0).output);
+    const otherClient = {
+      localAddress: CLIENT_2,
+      localId: { type: "fqdn", value: "other.ikei.test" },
+    } as const;
+    net.absorb(CLIENT_2, b.initiate(initiatorConfig(otherClient), 0).output);
     net.run();
     expect(server.sessions()).toHaveLength(2);
     expect(server.sessions().every((s) => s.state === "established")).toBe(true);
@@ -166,6 +170,38 @@ describe("IkeEndpoint", () => {
     expect(a.sessions()).toHaveLength(0);
     expect(server.sessions()).toHaveLength(0);
     expect(net.count(R_ADDRESS, "ike-sa-down")).toBe(1);
+  });
+
+  it("INITIAL_CONTACT from a peer that comes back ends the IKE SA it no longer has (RFC 7296 §2.4)", () => {
+    const net = new Network();
+    const server = net.add(R_ADDRESS, responderConfig());
+    const before = net.add(I_ADDRESS);
+    net.absorb(I_ADDRESS, before.initiate(initiatorConfig(), 0).output);
+    net.run();
+    const stale = server.sessions()[0]!;
+    // The client restarts: a fresh endpoint, same identity, says INITIAL_CONTACT.
+    const after = net.add(I_ADDRESS);
+    net.absorb(I_ADDRESS, after.initiate(initiatorConfig(), 0).output);
+    net.run();
+    expect(stale.state).toBe("closed");
+    expect(server.sessions()).toHaveLength(1);
+    expect(server.sessions()[0]!.state).toBe("established");
+    const down = net.events.filter((e) => e.address === R_ADDRESS && e.type === "ike-sa-down");
+    expect(down.map((e) => e.session)).toEqual([stale]);
+    expect(stale.snapshot().childSas).toBe(0);
+  });
+
+  it("a second IKE SA to the same peer from the same endpoint omits INITIAL_CONTACT: both stay", () => {
+    const net = new Network();
+    const server = net.add(R_ADDRESS, responderConfig());
+    const a = net.add(I_ADDRESS);
+    net.absorb(I_ADDRESS, a.initiate(initiatorConfig(), 0).output);
+    net.run();
+    net.absorb(I_ADDRESS, a.initiate(initiatorConfig(), 0).output);
+    net.run();
+    expect(server.sessions()).toHaveLength(2);
+    expect(server.sessions().every((s) => s.state === "established")).toBe(true);
+    expect(net.count(R_ADDRESS, "ike-sa-down")).toBe(0);
   });
 
   it("closeAll ends sessions that are not established at once", () => {

@@ -4,6 +4,7 @@
  * replace or record each one on the way.
  */
 import type { CryptoBackend } from "../../../src/crypto/backend.js";
+import { nobleBackend } from "../../../src/crypto/noble/index.js";
 import { encodeInnerPayloads, type Payload } from "../../../src/ikev2/chain.js";
 import { IkeResponderGuard } from "../../../src/ikev2/session/cookie.js";
 import { IkeSession } from "../../../src/ikev2/session/ike-session.js";
@@ -55,6 +56,17 @@ export function responderConfig(over: Partial<IkeSessionConfig> = {}): IkeSessio
 /** PSK store: one key for every pair (null: none at all). */
 export function pskStore(key: Uint8Array | null = PSK): IkeSessionDeps["psk"] {
   return { getPsk: () => key?.slice() };
+}
+
+/** nobleBackend, except that 32-octet random values (nonces) are taken from `nonces` while it lasts. */
+export function withNonces(nonces: number[]): CryptoBackend {
+  return {
+    ...nobleBackend,
+    randomBytes: (n: number) => {
+      const fill = n === 32 ? nonces.shift() : undefined;
+      return fill === undefined ? nobleBackend.randomBytes(n) : new Uint8Array(n).fill(fill);
+    },
+  };
 }
 
 let nextSpi = 0x1000;

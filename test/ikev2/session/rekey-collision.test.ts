@@ -5,7 +5,6 @@
  * random values come from a list) so each diagram's outcome is fixed.
  */
 import { describe, expect, it } from "vitest";
-import type { CryptoBackend } from "../../../src/crypto/backend.js";
 import { nobleBackend } from "../../../src/crypto/noble/index.js";
 import { EspInboundSa } from "../../../src/esp/inbound.js";
 import { EspOutboundSa } from "../../../src/esp/outbound.js";
@@ -14,21 +13,10 @@ import { compareNonces, lowestNonce } from "../../../src/ikev2/session/tasks/cre
 import type { ChildSaInfo, IkeEvent } from "../../../src/ikev2/session/types.js";
 import { toHex } from "../../../src/wire/bytes.js";
 import { ipv4Packet } from "../../esp/helpers.js";
-import { deps, events, Harness } from "./harness.js";
+import { deps, events, Harness, withNonces } from "./harness.js";
 
 type ChildRekeyed = Extract<IkeEvent, { type: "child-sa-rekeyed" }>;
 type ChildDown = Extract<IkeEvent, { type: "child-sa-down" }>;
-
-/** nobleBackend, except that 32-octet random values (nonces) are taken from `nonces` while it lasts. */
-function withNonces(nonces: number[]): CryptoBackend {
-  return {
-    ...nobleBackend,
-    randomBytes: (n: number) => {
-      const fill = n === 32 ? nonces.shift() : undefined;
-      return fill === undefined ? nobleBackend.randomBytes(n) : new Uint8Array(n).fill(fill);
-    },
-  };
-}
 
 function rekeyed(list: readonly IkeEvent[]): ChildRekeyed[] {
   return list.filter((e): e is ChildRekeyed => e.type === "child-sa-rekeyed");

@@ -144,8 +144,8 @@ export class IkeAuthInitiator {
       ...certificateRequests(ctx.config, ctx.deps, ctx.log),
       ...(remoteId === undefined ? [] : [idPayload("IDr", remoteId)]),
       ours.auth,
-      // RFC 7296 §2.4: this is the only IKE SA with this peer.
-      notify(NotifyType.INITIAL_CONTACT),
+      // RFC 7296 §2.4: this is the only IKE SA with this peer (unless configured otherwise).
+      ...(ctx.config.initialContact ? [notify(NotifyType.INITIAL_CONTACT)] : []),
       ...(cfg === undefined ? [] : [configRequestPayload(cfg)]),
       ...this.#child.payloads,
     ];
