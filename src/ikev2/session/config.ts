@@ -26,6 +26,9 @@ import {
 import { trafficSelector } from "./traffic-selectors.js";
 import type { ChildLifetime, IdentityConfig, IkeSessionConfig } from "./types.js";
 
+/** The largest message-ID window we offer (responses kept per IKE SA for retransmissions). */
+const MAX_WINDOW = 64;
+
 /** A configuration with defaults applied and every value checked. @internal */
 export interface ResolvedConfig {
   readonly localId: IdentityConfig;
@@ -51,6 +54,8 @@ export interface ResolvedConfig {
   readonly dpdMs: number | undefined;
   /** Initiator: send INITIAL_CONTACT. */
   readonly initialContact: boolean;
+  /** Requests of the peer we take at once (RFC 7296 §2.3). */
+  readonly windowSize: number;
   readonly configRequest: ResolvedConfigRequest | undefined;
   readonly configReply: ResolvedConfigReply | undefined;
   /** RFC 7383 fragmentation: the largest IP datagram to send; undefined: not offered. */
@@ -136,6 +141,10 @@ export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
   idPayload("IDi", c.localId);
   if (c.remoteId !== undefined) idPayload("IDr", c.remoteId);
   if (c.dpdSeconds !== undefined && !(c.dpdSeconds > 0)) throw new RangeError("dpdSeconds must be positive");
+  const window = c.windowSize ?? 1;
+  if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW) {
+    throw new RangeError(`windowSize must be 1..${MAX_WINDOW}`);
+  }
   const localTs = c.localTs.map(trafficSelector);
   const localAuth = resolveLocalAuth(c.auth);
   const remoteTs = c.remoteTs.map(trafficSelector);
@@ -170,6 +179,7 @@ export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
     childLifetime: c.childLifetime ?? { softSeconds: 3300, hardSeconds: 3600 },
     dpdMs: c.dpdSeconds === undefined ? undefined : c.dpdSeconds * 1000,
     initialContact: c.initialContact ?? true,
+    windowSize: c.windowSize ?? 1,
     configRequest,
     configReply: resolveConfigReply(c.configReply),
     fragmentation: resolveFragmentation(c.fragmentation),

@@ -223,8 +223,15 @@ export class IkeSession {
   #events: IkeEvent[] = [];
   #nextRequestId = 0;
   #pending: Pending | undefined;
+  /** The lowest message ID of the peer's requests not answered yet (RFC 7296 §2.3). */
   #expectedRequestId = 0;
+  /** Our latest response. */
   #cached: Cached | undefined;
+  /**
+   * Responses to the peer's requests by message ID, for retransmitted requests: as many previous
+   * ones as our window, and those answered out of order above `#expectedRequestId` (RFC 7296 §2.3).
+   */
+  readonly #answered = new Map<number, Cached>();
   /** Fragments of the peer's next request (RFC 7383 §2.6). */
   readonly #requestFragments = new FragmentReassembler();
   /** Fragments of the response to our outstanding request (RFC 7383 §2.6). */
@@ -342,6 +349,7 @@ export class IkeSession {
     session.#ikeRekeySeconds = config.ikeRekeySeconds;
     session.#expectedRequestId = 1;
     session.#cached = { messageId: 0, exchangeType: ExchangeType.IKE_SA_INIT, data: [answer.response] };
+    session.#answered.set(0, session.#cached);
     session.#releaseGuard = guard?.open();
     session.#halfOpenUntil = now + resolved.halfOpenTimeoutMs;
     session.#emit(answer.response, from, to.port);
@@ -772,6 +780,13 @@ export class IkeSession {
   ): void {
     const data = this.#encode(exchangeType, true, messageId, payloads, from, to.port);
     this.#cached = { messageId, exchangeType, data };
+    // RFC 7296 §2.3: the window moves past every request answered; keep `window` old responses.
+    const window = this.#window();
+    this.#answered.set(messageId, this.#cached);
+    while (this.#answered.has(this.#expectedRequestId)) this.#expectedRequestId++;
+    for (const id of this.#answered.keys()) {
+      if (id < this.#expectedRequestId - window) this.#answered.delete(id);
+    }
     this.#emitAll(data, from, to.port);
   }
 
@@ -881,20 +896,17 @@ export class IkeSession {
       return;
     }
     if (!equalConstantTime(h.spiR, ctx.spiR)) return;
-    const cached = this.#cached;
-    if (
-      cached !== undefined &&
-      h.messageId === cached.messageId &&
-      h.exchangeType === cached.exchangeType &&
-      h.messageId === this.#expectedRequestId - 1
-    ) {
+    const cached = this.#answered.get(h.messageId);
+    if (cached !== undefined) {
       // RFC 7296 §2.1: answer a retransmitted request from the cache, without processing it again,
-      // once it proves to be the peer's.
-      if (this.#retransmitted(ctx.sk, message, raw)) this.#emitAll(cached.data, from, to.port);
+      // once it proves to be the peer's (the same exchange, and authentic).
+      if (h.exchangeType === cached.exchangeType && this.#retransmitted(ctx.sk, message, raw)) {
+        this.#emitAll(cached.data, from, to.port);
+      }
       return;
     }
-    // RFC 7296 §2.3: only the next request in the window is processed.
-    if (h.messageId !== this.#expectedRequestId) {
+    // RFC 7296 §2.3: requests within the window are processed, in the order they arrive.
+    if (h.messageId < this.#expectedRequestId || h.messageId >= this.#expectedRequestId + this.#window()) {
       ctx.log.debug(`dropping ${exchangeName(h.exchangeType)} request #${h.messageId}: out of window`);
       return;
     }
@@ -905,7 +917,6 @@ export class IkeSession {
     const opened = this.#open(message, raw, this.#requestFragments);
     if (opened.kind === "drop") return;
     this.#peerSeen(from, to, now);
-    this.#expectedRequestId++;
     if (opened.kind === "malformed") {
       // RFC 7296 §2.21.2, §2.21.3: answer with the error; INVALID_SYNTAX (and any error during
       // IKE_AUTH) ends the IKE SA without a Delete.
@@ -1111,6 +1122,14 @@ export class IkeSession {
     this.#ikeRekeyAt = now + this.#jittered(RETRY_MS);
   }
 
+  /**
+   * How many of the peer's requests we take at once (RFC 7296 §2.3): one until the initial
+   * exchanges complete, then the configured window we announce with SET_WINDOW_SIZE.
+   */
+  #window(): number {
+    return this.#state === "established" || this.#state === "deleting" ? this.#ctx.config.windowSize : 1;
+  }
+
   /** Sends the Delete of the redundant new IKE SA we made (RFC 7296 §2.8.2), on that SA. */
   #deleteRedundant(sa: NextIkeSa, now: number): void {
     const data = redundantDeleteRequest(sa);
@@ -1193,6 +1212,7 @@ export class IkeSession {
     this.#nextRequestId = 0;
     this.#expectedRequestId = 0;
     this.#cached = undefined;
+    this.#answered.clear();
     // RFC 7383 §2.6: fragments held belong to the old SA's message IDs and keys.
     this.#requestFragments.reset();
     this.#responseFragments.reset();

@@ -212,6 +212,13 @@ export interface IkeSessionConfig {
    */
   readonly initialContact?: boolean;
   /**
+   * How many requests the peer may have outstanding towards us once the IKE SA is up (RFC 7296
+   * §2.3, IOS `crypto ikev2 window`), 1 … 64; announced with SET_WINDOW_SIZE in IKE_AUTH when
+   * above 1. Requests within the window are processed as they arrive and their responses kept for
+   * retransmissions. Our own requests still go one at a time. Default 1.
+   */
+  readonly windowSize?: number;
+  /**
    * IKE message fragmentation (RFC 7383), as strongSwan's `fragmentation = yes`: both roles send
    * N(IKEV2_FRAGMENTATION_SUPPORTED) in IKE_SA_INIT, and when both did, encrypted messages larger
    * than `maxDatagram` are sent as SKF fragments and fragments from the peer are reassembled.

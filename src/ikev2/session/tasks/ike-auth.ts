@@ -91,6 +91,18 @@ function needsPsk(ctx: IkeSaContext): boolean {
   return ctx.config.localAuth.method === "psk" || ctx.config.remoteAuth === "psk";
 }
 
+/** RFC 7296 §2.3: N(SET_WINDOW_SIZE) with our window, when it is above the default of one. */
+function windowNotify(ctx: IkeSaContext): Payload[] {
+  const n = ctx.config.windowSize;
+  if (n === 1) return [];
+  return [
+    notify(
+      NotifyType.SET_WINDOW_SIZE,
+      Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff),
+    ),
+  ];
+}
+
 /** Outcome of the initiator's IKE_AUTH. @internal */
 export type AuthResult =
   | {
@@ -146,6 +158,7 @@ export class IkeAuthInitiator {
       ours.auth,
       // RFC 7296 §2.4: this is the only IKE SA with this peer (unless configured otherwise).
       ...(ctx.config.initialContact ? [notify(NotifyType.INITIAL_CONTACT)] : []),
+      ...windowNotify(ctx),
       ...(cfg === undefined ? [] : [configRequestPayload(cfg)]),
       ...this.#child.payloads,
     ];
@@ -235,7 +248,14 @@ export function answerIkeAuth(ctx: IkeSaContext, inner: readonly Payload[]): Aut
   const cp = answerConfigRequest(ctx, inner);
   const child = answerChild(ctx, inner, cp);
   return {
-    payloads: [ours, ...mine.certificates, mine.auth, ...cp.payloads, ...child.payloads],
+    payloads: [
+      ours,
+      ...mine.certificates,
+      mine.auth,
+      ...windowNotify(ctx),
+      ...cp.payloads,
+      ...child.payloads,
+    ],
     result: { kind: "established", child: child.outcome },
   };
 }
