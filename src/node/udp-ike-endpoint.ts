@@ -39,7 +39,7 @@ import { type TrafficSelector, tsToSelectorSets } from "../spd/ts.js";
 import { nodeBackend } from "./backend.js";
 import { SessionClock } from "./udp-session-clock.js";
 import { UdpTransport, type UdpTransportOptions } from "./udp-transport.js";
-import type { UdpBoundPorts, UdpFamily, UdpSource } from "./udp-types.js";
+import type { UdpBoundPorts, UdpFamily, UdpSource, UdpTransportCounters } from "./udp-types.js";
 
 /** The data-plane SAs a {@link UdpIkeEndpoint} installs. @public */
 export type EspSa = EspInboundSa | EspOutboundSa;
@@ -119,6 +119,8 @@ export class UdpIkeEndpoint {
   readonly #now: () => number;
   readonly #clock: SessionClock;
   readonly #children = new Map<number, InstalledChild>();
+  /** Where NAT-keepalives go for each IKE SA that uses UDP encapsulation (RFC 3948 §4). */
+  readonly #keepalives = new Map<IkeSession, { readonly address: string; readonly port: number }>();
   readonly #fields = newPacketFields();
   #transport!: UdpTransport;
 
@@ -168,6 +170,11 @@ export class UdpIkeEndpoint {
       onError: (e) => endpoint.#error(e),
     });
     return endpoint;
+  }
+
+  /** The UDP transport's counters (IKE and ESP datagrams, keepalives, drops). */
+  get counters(): UdpTransportCounters {
+    return this.#transport.counters;
   }
 
   /** The bound ports per family. */
@@ -285,7 +292,16 @@ export class UdpIkeEndpoint {
   /** Keeps the SAD in step with the sessions (RFC 7296 §2.8: old inbound SA kept until deleted). */
   #apply({ session, event }: IkeEndpointEvent): void {
     const now = this.#now() / 1000;
-    if (event.type === "child-sa-up") {
+    if (event.type === "ike-sa-up" && event.snapshot.natTraversal) {
+      // RFC 3948 §4, RFC 7296 §2.23: keep the NAT mapping of the UDP-encapsulated SAs open.
+      const peer = { address: event.snapshot.remote.address, port: event.snapshot.remote.port };
+      this.#keepalives.set(session, peer);
+      this.#transport.startKeepalives(peer);
+    } else if (event.type === "ike-sa-down") {
+      const peer = this.#keepalives.get(session);
+      this.#keepalives.delete(session);
+      if (peer !== undefined) this.#transport.stopKeepalives(peer);
+    } else if (event.type === "child-sa-up") {
       this.#install(session, event.child, now, undefined);
     } else if (event.type === "child-sa-rekeyed") {
       this.#install(session, event.child, now, this.#children.get(event.oldInboundSpi)?.outbound);

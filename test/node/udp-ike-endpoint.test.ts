@@ -95,6 +95,40 @@ describe("UdpIkeEndpoint", () => {
     ]);
   });
 
+  it("sends NAT-keepalives to the peer of a UDP-encapsulated IKE SA until it goes down (RFC 3948 §4)", async () => {
+    const keepalive = { ...udp, keepaliveIntervalMs: 20 };
+    const server = await UdpIkeEndpoint.open({
+      psk,
+      udp: keepalive,
+      responder: (): IkeSessionConfig => ({
+        ...common,
+        localId: { type: "fqdn", value: "server.test" },
+        localTs: ["198.19.0.2/32"],
+        remoteTs: ["198.19.0.0/24"],
+      }),
+    });
+    open.push(server);
+    const client = await UdpIkeEndpoint.open({ psk, udp: keepalive });
+    open.push(client);
+    const session = client.initiate({
+      ...common,
+      localId: { type: "fqdn", value: "client.test" },
+      remote: { address: LOOPBACK, port: server.ports.IPv4!.ike },
+      remoteNattPort: server.ports.IPv4!.natT,
+      forceEncapsulation: true,
+      localTs: ["198.19.0.1/32"],
+      remoteTs: ["198.19.0.2/32"],
+    });
+    await until(() => session.state === "established");
+    await until(() => server.counters.keepalivesReceived >= 2);
+    expect(client.counters.keepalivesSent).toBeGreaterThanOrEqual(2);
+    client.run(session, (s, now) => s.close(now));
+    await until(() => session.state === "closed");
+    const sent = client.counters.keepalivesSent;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.counters.keepalivesSent).toBe(sent);
+  });
+
   it("ignores IKE_SA_INIT requests when it has no responder configuration", async () => {
     const lone = await UdpIkeEndpoint.open({ psk, udp });
     open.push(lone);
