@@ -6,33 +6,16 @@
 import { describe, expect, it } from "vitest";
 import type { CryptoBackend } from "../../../src/crypto/backend.js";
 import { nobleBackend } from "../../../src/crypto/noble/index.js";
-import { EspInboundSa } from "../../../src/esp/inbound.js";
-import { EspOutboundSa } from "../../../src/esp/outbound.js";
 import { NotifyType } from "../../../src/ikev2/constants.js";
 import type { ChildSaInfo, IkeEvent } from "../../../src/ikev2/session/types.js";
 import { nodeBackend } from "../../../src/node/backend.js";
 import { toHex } from "../../../src/wire/bytes.js";
-import { ipv4Packet } from "../../esp/helpers.js";
-import { events, Harness, initiatorConfig, responderConfig } from "./harness.js";
+import { espRoundTrip, events, Harness, initiatorConfig, responderConfig } from "./harness.js";
 
 const BACKENDS: CryptoBackend[] = [nobleBackend, nodeBackend];
 
 function ups(list: readonly IkeEvent[]): ChildSaInfo[] {
   return list.flatMap((e) => (e.type === "child-sa-up" ? [e.child] : []));
-}
-
-function espRoundTrip(backend: CryptoBackend, a: ChildSaInfo, b: ChildSaInfo): void {
-  const out = new EspOutboundSa(backend, a.outbound);
-  const inb = new EspInboundSa(backend, b.inbound);
-  const inner = ipv4Packet(6, Uint8Array.of(1, 1, 2, 3, 5, 8, 13, 21));
-  const buf = new Uint8Array(out.maxOutputLength(inner.length));
-  const n = out.protect(inner, 0, inner.length, buf, 0);
-  if (typeof n !== "number") throw new Error(`protect refused: ${n}`);
-  const r = inb.unprotect(buf, 0, n);
-  expect(r.status).toBe("packet");
-  expect(toHex(buf.subarray(r.offset, r.offset + r.length))).toBe(toHex(inner));
-  out.destroy();
-  inb.destroy();
 }
 
 function established(options: ConstructorParameters<typeof Harness>[0]): Harness {

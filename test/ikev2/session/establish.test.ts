@@ -5,16 +5,12 @@
 import { describe, expect, it } from "vitest";
 import type { CryptoBackend } from "../../../src/crypto/backend.js";
 import { nobleBackend } from "../../../src/crypto/noble/index.js";
-import { EspInboundSa } from "../../../src/esp/inbound.js";
-import { EspOutboundSa } from "../../../src/esp/outbound.js";
-import { UDP_HEADER_LENGTH } from "../../../src/esp/udp-encap.js";
 import { ExchangeType, NotifyType } from "../../../src/ikev2/constants.js";
 import { decodeMessage } from "../../../src/ikev2/message.js";
 import type { ChildSaInfo, IkeEvent } from "../../../src/ikev2/session/types.js";
 import { nodeBackend } from "../../../src/node/backend.js";
 import { toHex } from "../../../src/wire/bytes.js";
-import { ipv4Packet } from "../../esp/helpers.js";
-import { events, Harness, I_ADDRESS, initiatorConfig, responderConfig } from "./harness.js";
+import { espRoundTrip, events, Harness, I_ADDRESS, initiatorConfig, responderConfig } from "./harness.js";
 
 const BACKENDS: CryptoBackend[] = [nobleBackend, nodeBackend];
 const SUITES = [
@@ -27,25 +23,6 @@ function child(list: readonly IkeEvent[]): ChildSaInfo {
   const e = list.find((x) => x.type === "child-sa-up");
   if (e?.type !== "child-sa-up") throw new Error("no child-sa-up");
   return e.child;
-}
-
-/** Sends one IPv4 packet through an outbound SA built from `a` and back out of an inbound SA from `b`. */
-function espRoundTrip(backend: CryptoBackend, a: ChildSaInfo, b: ChildSaInfo): void {
-  const out = new EspOutboundSa(backend, a.outbound);
-  const inb = new EspInboundSa(backend, b.inbound);
-  const inner = ipv4Packet(
-    17,
-    Uint8Array.from({ length: 40 }, (_, i) => i),
-  );
-  const buf = new Uint8Array(out.maxOutputLength(inner.length));
-  const n = out.protect(inner, 0, inner.length, buf, 0);
-  if (typeof n !== "number") throw new Error(`protect refused: ${n}`);
-  const start = a.outbound.udpEncapsulation === undefined ? 0 : UDP_HEADER_LENGTH;
-  const r = inb.unprotect(buf, start, n);
-  expect(r.status).toBe("packet");
-  expect(toHex(buf.subarray(r.offset, r.offset + r.length))).toBe(toHex(inner));
-  out.destroy();
-  inb.destroy();
 }
 
 describe.each(BACKENDS)("establishment on the $name backend", (backend) => {

@@ -7,8 +7,6 @@
 import { describe, expect, it } from "vitest";
 import type { CryptoBackend } from "../../../src/crypto/backend.js";
 import { nobleBackend } from "../../../src/crypto/noble/index.js";
-import { EspInboundSa } from "../../../src/esp/inbound.js";
-import { EspOutboundSa } from "../../../src/esp/outbound.js";
 import { encodeInnerPayloads, type Payload } from "../../../src/ikev2/chain.js";
 import { ExchangeType, NotifyType, PayloadType } from "../../../src/ikev2/constants.js";
 import { decodeMessage } from "../../../src/ikev2/message.js";
@@ -20,9 +18,7 @@ import type {
 } from "../../../src/ikev2/session/types.js";
 import { SkProtection } from "../../../src/ikev2/sk-protect.js";
 import { nodeBackend } from "../../../src/node/backend.js";
-import { toHex } from "../../../src/wire/bytes.js";
-import { ipv4Packet } from "../../esp/helpers.js";
-import { events, type Flight, Harness, initiatorConfig, responderConfig } from "./harness.js";
+import { espRoundTrip, events, type Flight, Harness, initiatorConfig, responderConfig } from "./harness.js";
 
 const BACKENDS: CryptoBackend[] = [nobleBackend, nodeBackend];
 const SUITES = [
@@ -88,24 +84,6 @@ function lastChild(list: readonly IkeEvent[]): ChildSaInfo {
   const e = list.filter((x) => x.type === "child-sa-up").at(-1);
   if (e?.type !== "child-sa-up") throw new Error("no child-sa-up");
   return e.child;
-}
-
-/** One IPv4 packet through an outbound SA from `a` and back out of an inbound SA from `b`. */
-function espRoundTrip(backend: CryptoBackend, a: ChildSaInfo, b: ChildSaInfo): void {
-  const out = new EspOutboundSa(backend, a.outbound);
-  const inb = new EspInboundSa(backend, b.inbound);
-  const inner = ipv4Packet(
-    17,
-    Uint8Array.from({ length: 40 }, (_, i) => i),
-  );
-  const buf = new Uint8Array(out.maxOutputLength(inner.length));
-  const n = out.protect(inner, 0, inner.length, buf, 0);
-  if (typeof n !== "number") throw new Error(`protect refused: ${n}`);
-  const r = inb.unprotect(buf, 0, n);
-  expect(r.status).toBe("packet");
-  expect(toHex(buf.subarray(r.offset, r.offset + r.length))).toBe(toHex(inner));
-  out.destroy();
-  inb.destroy();
 }
 
 function established(h: Harness): void {

@@ -7,8 +7,6 @@ import { describe, expect, it } from "vitest";
 import type { CryptoBackend } from "../../../src/crypto/backend.js";
 import { nobleBackend } from "../../../src/crypto/noble/index.js";
 import { prfByIkev2 } from "../../../src/crypto/registry.js";
-import { EspInboundSa } from "../../../src/esp/inbound.js";
-import { EspOutboundSa } from "../../../src/esp/outbound.js";
 import { decodeInnerPayloads, encodeInnerPayloads, type Payload } from "../../../src/ikev2/chain.js";
 import { ExchangeType, NotifyType, TsType } from "../../../src/ikev2/constants.js";
 import { deriveChildSaKeys } from "../../../src/ikev2/keys.js";
@@ -19,8 +17,7 @@ import type { ChildSaInfo, IkeEvent } from "../../../src/ikev2/session/types.js"
 import { SkProtection } from "../../../src/ikev2/sk-protect.js";
 import { nodeBackend } from "../../../src/node/backend.js";
 import { toHex } from "../../../src/wire/bytes.js";
-import { ipv4Packet } from "../../esp/helpers.js";
-import { events, type Flight, Harness, initiatorConfig, responderConfig } from "./harness.js";
+import { espRoundTrip, events, type Flight, Harness, initiatorConfig, responderConfig } from "./harness.js";
 
 const BACKENDS: CryptoBackend[] = [nobleBackend, nodeBackend];
 const PRF_HMAC_SHA2_256 = 5;
@@ -35,24 +32,6 @@ function firstChild(list: readonly IkeEvent[]): ChildSaInfo {
 
 function rekeyed(list: readonly IkeEvent[]): Rekeyed[] {
   return list.filter((e): e is Rekeyed => e.type === "child-sa-rekeyed");
-}
-
-/** One IPv4 packet out through an SA built from `a`, in through one from `b`. */
-function espRoundTrip(backend: CryptoBackend, a: ChildSaInfo, b: ChildSaInfo): void {
-  const out = new EspOutboundSa(backend, a.outbound);
-  const inb = new EspInboundSa(backend, b.inbound);
-  const inner = ipv4Packet(
-    17,
-    Uint8Array.from({ length: 40 }, (_, i) => i),
-  );
-  const buf = new Uint8Array(out.maxOutputLength(inner.length));
-  const n = out.protect(inner, 0, inner.length, buf, 0);
-  if (typeof n !== "number") throw new Error(`protect refused: ${n}`);
-  const r = inb.unprotect(buf, 0, n);
-  expect(r.status).toBe("packet");
-  expect(toHex(buf.subarray(r.offset, r.offset + r.length))).toBe(toHex(inner));
-  out.destroy();
-  inb.destroy();
 }
 
 /** The inner payloads of a flight, opened with the receiving side's IKE SA keys. */

@@ -6,14 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { nobleBackend } from "../../../src/crypto/noble/index.js";
-import { EspInboundSa } from "../../../src/esp/inbound.js";
-import { EspOutboundSa } from "../../../src/esp/outbound.js";
 import { NotifyType } from "../../../src/ikev2/constants.js";
 import { compareNonces, lowestNonce } from "../../../src/ikev2/session/tasks/create-child.js";
 import type { ChildSaInfo, IkeEvent } from "../../../src/ikev2/session/types.js";
-import { toHex } from "../../../src/wire/bytes.js";
-import { ipv4Packet } from "../../esp/helpers.js";
-import { deps, events, Harness, withNonces } from "./harness.js";
+import { deps, espRoundTrip, events, Harness, withNonces } from "./harness.js";
 
 type ChildRekeyed = Extract<IkeEvent, { type: "child-sa-rekeyed" }>;
 type ChildDown = Extract<IkeEvent, { type: "child-sa-down" }>;
@@ -30,20 +26,6 @@ function firstChild(list: readonly IkeEvent[]): ChildSaInfo {
   const e = list.find((x) => x.type === "child-sa-up");
   if (e?.type !== "child-sa-up") throw new Error("no child-sa-up");
   return e.child;
-}
-
-function espRoundTrip(a: ChildSaInfo, b: ChildSaInfo): void {
-  const out = new EspOutboundSa(nobleBackend, a.outbound);
-  const inb = new EspInboundSa(nobleBackend, b.inbound);
-  const inner = ipv4Packet(17, Uint8Array.of(9, 8, 7, 6));
-  const buf = new Uint8Array(out.maxOutputLength(inner.length));
-  const n = out.protect(inner, 0, inner.length, buf, 0);
-  if (typeof n !== "number") throw new Error(`protect refused: ${n}`);
-  const r = inb.unprotect(buf, 0, n);
-  expect(r.status).toBe("packet");
-  expect(toHex(buf.subarray(r.offset, r.offset + r.length))).toBe(toHex(inner));
-  out.destroy();
-  inb.destroy();
 }
 
 /** An established pair whose next nonces are `a` (initiator A) and `b` (responder B). */
@@ -76,8 +58,8 @@ function survivor(h: Harness): { a: ChildSaInfo; b: ChildSaInfo } {
   expect(b).toHaveLength(1);
   expect(a[0]!.outbound.spi).toBe(b[0]!.inbound.spi);
   expect(a[0]!.inbound.spi).toBe(b[0]!.outbound.spi);
-  espRoundTrip(a[0]!, b[0]!);
-  espRoundTrip(b[0]!, a[0]!);
+  espRoundTrip(nobleBackend, a[0]!, b[0]!);
+  espRoundTrip(nobleBackend, b[0]!, a[0]!);
   return { a: a[0]!, b: b[0]! };
 }
 
