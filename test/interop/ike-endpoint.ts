@@ -3,6 +3,7 @@
  * as responder when charon initiates — and sends ICMP echoes through the resulting Child SA with
  * ike-ts's own ESP (ESP in UDP, RFC 3948).
  */
+import { expect } from "vitest";
 import type { CryptoBackend } from "../../src/crypto/backend.js";
 import { EspInboundSa } from "../../src/esp/inbound.js";
 import type { EspSaOptions } from "../../src/esp/options.js";
@@ -17,8 +18,8 @@ import type {
 } from "../../src/ikev2/session/types.js";
 import { checksumAdd, finishChecksum } from "../../src/ip/header.js";
 import { UdpTransport } from "../../src/node/udp-transport.js";
-import { utf8 } from "../../src/wire/bytes.js";
-import { INTEROP_PSK, type PeerEnv, RESPONDER_ID } from "./peer.js";
+import { toHex, utf8 } from "../../src/wire/bytes.js";
+import { INTEROP_PSK, type PeerEnv, peerKeys, RESPONDER_ID } from "./peer.js";
 
 /** Inner addresses of the examples: ours 198.19.0.1, charon's 198.19.0.2. */
 const INNER_LOCAL = [198, 19, 0, 1];
@@ -249,4 +250,27 @@ export function icmpEcho(sequence: number, data: Uint8Array, inner: InnerAddress
   p[22] = icmp >>> 8;
   p[23] = icmp & 0xff;
   return p;
+}
+
+/** The IKE SA labels both roles' charon logs carry (`peer.sh keys`). */
+const IKE_KEY_LABELS = ["SKEYSEED", "Sk_ei secret", "Sk_er secret", "Sk_pi secret", "Sk_pr secret"];
+
+/**
+ * ike-ts's IKE SA keys and its first Child SA's encryption keys equal what charon logged for
+ * peer `name`, byte for byte (SK_d too when charon logged it). RFC 7296 §2.17: the initiator's
+ * outbound key comes first in KEYMAT.
+ */
+export async function expectCharonKeys(name: string, session: IkeSession, child: ChildSaInfo): Promise<void> {
+  const keys = await peerKeys(name);
+  const ike = Object.values(keys.ike_sas)[0]!;
+  const ours = session.ikeKeys()!.keys.strongSwanLog();
+  const labels = ike.keys["Sk_d secret"] === undefined ? IKE_KEY_LABELS : [...IKE_KEY_LABELS, "Sk_d secret"];
+  for (const label of labels) {
+    expect(ike.keys[label], `charon logged ${label}`).toMatch(/^[0-9a-f]{32,}$/);
+    expect(ours[label], label).toBe(ike.keys[label]);
+  }
+  const [out, inb] = session.role === "initiator" ? ["initiator", "responder"] : ["responder", "initiator"];
+  const charonChild = keys.child_sas[0]!;
+  expect(toHex(child.outbound.encryptionKey!)).toBe(charonChild.keys[`encryption ${out} key`]);
+  expect(toHex(child.inbound.encryptionKey!)).toBe(charonChild.keys[`encryption ${inb} key`]);
 }

@@ -17,7 +17,7 @@ import { nobleBackend } from "../../src/crypto/noble/index.js";
 import type { IkeLogger, IkeSessionConfig, IkeSessionDeps } from "../../src/ikev2/session/types.js";
 import { nodeBackend } from "../../src/node/backend.js";
 import { toHex } from "../../src/wire/bytes.js";
-import { type Endpoint, startEndpoint } from "./ike-endpoint.js";
+import { type Endpoint, expectCharonKeys, startEndpoint } from "./ike-endpoint.js";
 import {
   HARNESS_DIR,
   listSas,
@@ -176,14 +176,7 @@ describe.each(CASES)("ike-ts initiator -> charon, $example (classic: $classic, $
     expect(sas[0]!.state).toBe("ESTABLISHED");
     expect(sas[0]!.algorithms).toBe(c.charonIke);
 
-    const keys = await peerKeys(c.name);
-    const ike = Object.values(keys.ike_sas)[0]!;
-    const ours = initiator.session!.ikeKeys()!.keys.strongSwanLog();
-    for (const label of ["SKEYSEED", "Sk_ei secret", "Sk_er secret", "Sk_pi secret", "Sk_pr secret"]) {
-      expect(ike.keys[label], `charon logged ${label}`).toMatch(/^[0-9a-f]{32,}$/);
-      expect(ours[label], label).toBe(ike.keys[label]);
-    }
-    expect(toHex(child.outbound.encryptionKey!)).toBe(keys.child_sas[0]!.keys["encryption initiator key"]);
+    await expectCharonKeys(c.name, initiator.session!, child);
 
     for (let seq = 1; seq <= 2; seq++) {
       const reply = await initiator.ping(seq, 5000);

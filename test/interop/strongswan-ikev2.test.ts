@@ -12,9 +12,8 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { nobleBackend } from "../../src/crypto/noble/index.js";
 import { nodeBackend } from "../../src/node/backend.js";
-import { toHex } from "../../src/wire/bytes.js";
-import { type Endpoint, startEndpoint } from "./ike-endpoint.js";
-import { HARNESS_DIR, listSas, peerKeys, peerLog, startPeer, stopPeer, swanctl } from "./peer.js";
+import { type Endpoint, expectCharonKeys, startEndpoint } from "./ike-endpoint.js";
+import { HARNESS_DIR, listSas, peerLog, startPeer, stopPeer, swanctl } from "./peer.js";
 
 /** strongSwan configurations of our own (charon as initiator towards ike-ts). */
 const CHARON_CONFIGS = join(dirname(fileURLToPath(import.meta.url)), "strongswan");
@@ -70,23 +69,7 @@ describe.each(CASES)("ike-ts initiator -> charon, example $example ($backend.nam
     expect(sas[0]!.children[0]!.state).toBe("INSTALLED");
 
     // The keys: ike-ts's derivation equals what charon logged, byte for byte.
-    const keys = await peerKeys(c.name);
-    const ike = Object.values(keys.ike_sas)[0]!;
-    const ours = initiator.session!.ikeKeys()!.keys.strongSwanLog();
-    for (const label of [
-      "SKEYSEED",
-      "Sk_d secret",
-      "Sk_ei secret",
-      "Sk_er secret",
-      "Sk_pi secret",
-      "Sk_pr secret",
-    ]) {
-      expect(ike.keys[label], `charon logged ${label}`).toMatch(/^[0-9a-f]{32,}$/);
-      expect(ours[label], label).toBe(ike.keys[label]);
-    }
-    const charonChild = keys.child_sas[0]!;
-    expect(toHex(child.outbound.encryptionKey!)).toBe(charonChild.keys["encryption initiator key"]);
-    expect(toHex(child.inbound.encryptionKey!)).toBe(charonChild.keys["encryption responder key"]);
+    await expectCharonKeys(c.name, initiator.session!, child);
 
     // Traffic: ike-ts's own ESP, answered by charon and decrypted by ike-ts.
     for (let seq = 1; seq <= 3; seq++) {
@@ -133,15 +116,8 @@ describe("charon initiator -> ike-ts responder, example a", () => {
     expect(sas[0]!.charonIsInitiator).toBe(true);
     expect(sas[0]!.children[0]!.mode).toBe("TUNNEL-in-UDP");
 
-    const keys = await peerKeys(name);
-    const ike = Object.values(keys.ike_sas)[0]!;
-    const ours = responder.session!.ikeKeys()!.keys.strongSwanLog();
-    for (const label of ["SKEYSEED", "Sk_ei secret", "Sk_er secret", "Sk_pi secret", "Sk_pr secret"]) {
-      expect(ike.keys[label], `charon logged ${label}`).toMatch(/^[0-9a-f]{32,}$/);
-      expect(ours[label], label).toBe(ike.keys[label]);
-    }
     // As responder our outbound key is the responder's (RFC 7296 §2.17 KEYMAT order).
-    expect(toHex(child.outbound.encryptionKey!)).toBe(keys.child_sas[0]!.keys["encryption responder key"]);
+    await expectCharonKeys(name, responder.session!, child);
 
     for (let seq = 1; seq <= 2; seq++) {
       const reply = await responder.ping(seq, 5000);

@@ -15,8 +15,8 @@ import { parseIpAddress } from "../../src/ikev2/session/address.js";
 import { AddressPool } from "../../src/ikev2/session/address-pool.js";
 import { nodeBackend } from "../../src/node/backend.js";
 import { toHex } from "../../src/wire/bytes.js";
-import { type Endpoint, startEndpoint } from "./ike-endpoint.js";
-import { HARNESS_DIR, listSas, peerKeys, peerLog, startPeer, stopPeer, swanctl } from "./peer.js";
+import { type Endpoint, expectCharonKeys, startEndpoint } from "./ike-endpoint.js";
+import { HARNESS_DIR, listSas, peerLog, startPeer, stopPeer, swanctl } from "./peer.js";
 
 const NAME = "v2vip";
 const INDEX = 46;
@@ -72,23 +72,7 @@ describe("ike-ts initiator asks charon for a virtual IP, example f", () => {
     expect(snapshot?.dns).toEqual([]);
 
     // The keys: ike-ts's derivation equals what charon logged.
-    const keys = await peerKeys(NAME);
-    const ike = Object.values(keys.ike_sas)[0]!;
-    const ours = initiator.session!.ikeKeys()!.keys.strongSwanLog();
-    for (const label of [
-      "SKEYSEED",
-      "Sk_d secret",
-      "Sk_ei secret",
-      "Sk_er secret",
-      "Sk_pi secret",
-      "Sk_pr secret",
-    ]) {
-      expect(ike.keys[label], `charon logged ${label}`).toMatch(/^[0-9a-f]{32,}$/);
-      expect(ours[label], label).toBe(ike.keys[label]);
-    }
-    const charonChild = keys.child_sas[0]!;
-    expect(toHex(child.outbound.encryptionKey!)).toBe(charonChild.keys["encryption initiator key"]);
-    expect(toHex(child.inbound.encryptionKey!)).toBe(charonChild.keys["encryption responder key"]);
+    await expectCharonKeys(NAME, initiator.session!, child);
 
     // Traffic from the virtual IP, protected by ike-ts's ESP and answered by charon.
     for (let seq = 1; seq <= 3; seq++) {
