@@ -16,7 +16,6 @@ import type {
   IkeEvent,
   IkeSessionConfig,
 } from "../../../src/ikev2/session/types.js";
-import { SkProtection } from "../../../src/ikev2/sk-protect.js";
 import { nodeBackend } from "../../../src/node/backend.js";
 import { espRoundTrip, events, type Flight, Harness, initiatorConfig, responderConfig } from "./harness.js";
 
@@ -125,30 +124,13 @@ function craftFragments(
   maxDatagram: number,
   response = false,
 ): Uint8Array[] {
-  const session = side === "initiator" ? h.initiator : h.responder!;
-  const material = session.ikeKeys()!;
-  const sk = new SkProtection({
-    ...material.suite,
-    backend: h.options.backend,
-    keys: material.keys,
-    role: side,
-  });
-  const out = sk.protectFragments(
-    {
-      spiI: session.spiI,
-      spiR: session.spiR,
-      minorVersion: 0,
-      exchangeType,
-      initiator: side === "initiator",
-      response,
-      higherVersion: false,
-      messageId,
-    },
-    encodeInnerPayloads(payloads),
-    { maxDatagramSize: maxDatagram, ipHeaderLength: 20, nonEspMarker: false },
+  return h.protectAs(side, exchangeType, messageId, response, (sk, header) =>
+    sk.protectFragments(header, encodeInnerPayloads(payloads), {
+      maxDatagramSize: maxDatagram,
+      ipHeaderLength: 20,
+      nonEspMarker: false,
+    }),
   );
-  sk.destroy();
-  return out;
 }
 
 /** A status notify no one acts on, with `size` octets of data: bulk for an INFORMATIONAL request. */

@@ -9,7 +9,9 @@ import { nobleBackend } from "../../../src/crypto/noble/index.js";
 import { EspInboundSa } from "../../../src/esp/inbound.js";
 import { EspOutboundSa } from "../../../src/esp/outbound.js";
 import { UDP_HEADER_LENGTH } from "../../../src/esp/udp-encap.js";
-import { encodeInnerPayloads, type Payload } from "../../../src/ikev2/chain.js";
+import { decodeInnerPayloads, encodeInnerPayloads, type Payload } from "../../../src/ikev2/chain.js";
+import type { IkeHeader } from "../../../src/ikev2/header.js";
+import { decodeMessage } from "../../../src/ikev2/message.js";
 import { IkeResponderGuard } from "../../../src/ikev2/session/cookie.js";
 import { IkeSession } from "../../../src/ikev2/session/ike-session.js";
 import type {
@@ -214,6 +216,35 @@ export class Harness {
     payloads: readonly Payload[],
     response = false,
   ): Uint8Array {
+    return this.protectAs(side, exchangeType, messageId, response, (sk, header) =>
+      sk.protect(header, encodeInnerPayloads(payloads)),
+    );
+  }
+
+  /** The inner payloads of an SK-protected flight, opened with the receiving side's IKE SA keys. */
+  innerOf(f: Flight): Payload[] {
+    const receiver = f.toResponder ? this.responder! : this.initiator;
+    const material = receiver.ikeKeys()!;
+    const sk = new SkProtection({
+      ...material.suite,
+      backend: this.options.backend,
+      keys: material.keys,
+      role: receiver.role,
+    });
+    const opened = sk.unprotect(f.datagram.data, decodeMessage(f.datagram.data));
+    sk.destroy();
+    if (!opened.ok) throw new Error("the flight does not open with the receiver's keys");
+    return decodeInnerPayloads(opened.plaintext, opened.firstPayload);
+  }
+
+  /** Calls `protect` with `side`'s IKE SA keys and the header `side` would send. */
+  protectAs<T>(
+    side: "initiator" | "responder",
+    exchangeType: number,
+    messageId: number,
+    response: boolean,
+    protect: (sk: SkProtection, header: IkeHeader) => T,
+  ): T {
     const session = side === "initiator" ? this.initiator : this.responder!;
     const material = session.ikeKeys()!;
     const sk = new SkProtection({
@@ -222,21 +253,21 @@ export class Harness {
       keys: material.keys,
       role: side,
     });
-    const message = sk.protect(
-      {
-        spiI: session.spiI,
-        spiR: session.spiR,
-        minorVersion: 0,
-        exchangeType,
-        initiator: side === "initiator",
-        response,
-        higherVersion: false,
-        messageId,
-      },
-      encodeInnerPayloads(payloads),
-    );
-    sk.destroy();
-    return message;
+    const header: IkeHeader = {
+      spiI: session.spiI,
+      spiR: session.spiR,
+      minorVersion: 0,
+      exchangeType,
+      initiator: side === "initiator",
+      response,
+      higherVersion: false,
+      messageId,
+    };
+    try {
+      return protect(sk, header);
+    } finally {
+      sk.destroy();
+    }
   }
 
   /** Sends crafted bytes from `side` to the other side on the IKE SA's current ports. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { CryptoBackend } from "../../../src/crypto/backend.js";
 import { nobleBackend } from "../../../src/crypto/noble/index.js";
 import { prfByIkev2 } from "../../../src/crypto/registry.js";
-import { decodeInnerPayloads, encodeInnerPayloads, type Payload } from "../../../src/ikev2/chain.js";
+import { encodeInnerPayloads, type Payload } from "../../../src/ikev2/chain.js";
 import { ExchangeType, NotifyType, TsType } from "../../../src/ikev2/constants.js";
 import { deriveChildSaKeys } from "../../../src/ikev2/keys.js";
 import { decodeMessage } from "../../../src/ikev2/message.js";
@@ -32,23 +32,6 @@ function firstChild(list: readonly IkeEvent[]): ChildSaInfo {
 
 function rekeyed(list: readonly IkeEvent[]): Rekeyed[] {
   return list.filter((e): e is Rekeyed => e.type === "child-sa-rekeyed");
-}
-
-/** The inner payloads of a flight, opened with the receiving side's IKE SA keys. */
-function innerOf(h: Harness, f: Flight, backend: CryptoBackend = nobleBackend): Payload[] {
-  const receiver = f.toResponder ? h.responder! : h.initiator;
-  const material = receiver.ikeKeys()!;
-  const sk = new SkProtection({
-    ...material.suite,
-    backend,
-    keys: material.keys,
-    role: receiver.role,
-  });
-  const message = decodeMessage(f.datagram.data);
-  const opened = sk.unprotect(f.datagram.data, message);
-  sk.destroy();
-  if (!opened.ok) throw new Error("cannot open");
-  return decodeInnerPayloads(opened.plaintext, opened.firstPayload);
 }
 
 function exchangeOf(f: Flight): number {
@@ -132,8 +115,8 @@ describe.each(BACKENDS)("Child SA rekey on the $name backend", (backend) => {
         ExchangeType.INFORMATIONAL,
       ]);
       // The Delete names the rekey initiator's old inbound SPI; the answer the peer's.
-      const del = innerOf(h, h.wire[6]!, backend).find((p) => p.type === "D");
-      const ans = innerOf(h, h.wire[7]!, backend).find((p) => p.type === "D");
+      const del = h.innerOf(h.wire[6]!).find((p) => p.type === "D");
+      const ans = h.innerOf(h.wire[7]!).find((p) => p.type === "D");
       const starterOld = side === "initiator" ? oldI : oldR;
       expect(del?.type === "D" && toHex(del.spis[0]!)).toBe(
         starterOld.inbound.spi.toString(16).padStart(8, "0"),
@@ -173,9 +156,9 @@ describe("PFS", () => {
       h.absorb(h.initiator.rekeyChild(firstChild(h.iEvents).inbound.spi, h.now), false);
     else h.absorb(h.responder!.rekeyChild(firstChild(h.rEvents).inbound.spi, h.now), true);
     const request = h.step()!;
-    const reqInner = innerOf(h, request);
+    const reqInner = h.innerOf(request);
     const response = h.step()!;
-    const resInner = innerOf(h, response);
+    const resInner = h.innerOf(response);
     const nonce = (list: Payload[]) => {
       const n = list.find((p) => p.type === "Nonce");
       if (n?.type !== "Nonce") throw new Error("no nonce");
@@ -225,12 +208,12 @@ describe("PFS", () => {
     });
     h.absorb(h.initiator.rekeyChild(firstChild(h.iEvents).inbound.spi, h.now), false);
     h.step();
-    const refusal = innerOf(h, h.step()!);
+    const refusal = h.innerOf(h.step()!);
     expect(refusal).toMatchObject([
       { type: "N", notifyType: NotifyType.INVALID_KE_PAYLOAD, data: Uint8Array.of(0, 14) },
     ]);
     expect(rekeyed(h.rEvents)).toHaveLength(0);
-    const retry = innerOf(h, h.step()!);
+    const retry = h.innerOf(h.step()!);
     expect(retry.find((p) => p.type === "KE")).toMatchObject({ group: 14 });
     h.run();
     expect(events(h.iEvents, "error")).toMatchObject([{ notifyType: NotifyType.INVALID_KE_PAYLOAD }]);
@@ -349,7 +332,7 @@ describe("the responder refuses a bad rekey request, and nothing changes", () =>
     h.inject("initiator", h.craft("initiator", ExchangeType.CREATE_CHILD_SA, messageId, payloads(h)));
     const f = h.step()!;
     expect(f.toResponder).toBe(false);
-    return innerOf(h, f);
+    return h.innerOf(f);
   }
 
   const nonce: Payload = { type: "Nonce", data: new Uint8Array(32).fill(5) };
@@ -508,7 +491,7 @@ describe("the responder refuses a bad rekey request, and nothing changes", () =>
     };
     h.inject("initiator", sk.protect(header, plaintext));
     sk.destroy();
-    const inner = innerOf(h, h.step()!);
+    const inner = h.innerOf(h.step()!);
     expect(inner).toMatchObject([
       { type: "N", protocolId: 0, spi: new Uint8Array(0), notifyType: NotifyType.INVALID_SYNTAX },
     ]);

@@ -7,15 +7,14 @@
 import { describe, expect, it } from "vitest";
 import type { CryptoBackend } from "../../../src/crypto/backend.js";
 import { nobleBackend } from "../../../src/crypto/noble/index.js";
-import { decodeInnerPayloads, type Payload } from "../../../src/ikev2/chain.js";
+import type { Payload } from "../../../src/ikev2/chain.js";
 import { ExchangeType, NotifyType } from "../../../src/ikev2/constants.js";
 import { decodeMessage } from "../../../src/ikev2/message.js";
 import type { SaPayload } from "../../../src/ikev2/payloads/sa.js";
 import type { ChildSaInfo, IkeEvent } from "../../../src/ikev2/session/types.js";
-import { SkProtection } from "../../../src/ikev2/sk-protect.js";
 import { nodeBackend } from "../../../src/node/backend.js";
 import { toHex } from "../../../src/wire/bytes.js";
-import { espRoundTrip, events, type Flight, Harness, initiatorConfig, responderConfig } from "./harness.js";
+import { espRoundTrip, events, Harness, initiatorConfig, responderConfig } from "./harness.js";
 
 const BACKENDS: CryptoBackend[] = [nobleBackend, nodeBackend];
 
@@ -34,21 +33,6 @@ function firstChild(list: readonly IkeEvent[]): ChildSaInfo {
   const e = list.find((x) => x.type === "child-sa-up");
   if (e?.type !== "child-sa-up") throw new Error("no child-sa-up");
   return e.child;
-}
-
-function innerOf(h: Harness, f: Flight): Payload[] {
-  const receiver = f.toResponder ? h.responder! : h.initiator;
-  const material = receiver.ikeKeys()!;
-  const sk = new SkProtection({
-    ...material.suite,
-    backend: nobleBackend,
-    keys: material.keys,
-    role: receiver.role,
-  });
-  const opened = sk.unprotect(f.datagram.data, decodeMessage(f.datagram.data));
-  sk.destroy();
-  if (!opened.ok) throw new Error("cannot open");
-  return decodeInnerPayloads(opened.plaintext, opened.firstPayload);
 }
 
 function established(options: ConstructorParameters<typeof Harness>[0]): Harness {
@@ -282,7 +266,7 @@ describe("IKE SA rekey, responder side", () => {
     );
     const f = h.step()!;
     expect(f.toResponder).toBe(false);
-    expect(innerOf(h, f)).toMatchObject([{ type: "N", ...expected }]);
+    expect(h.innerOf(f)).toMatchObject([{ type: "N", ...expected }]);
     expect(h.responder!.spis()).toHaveLength(1);
     expect(h.responder!.state).toBe("established");
   });
