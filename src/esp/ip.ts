@@ -65,6 +65,19 @@ export function ipPacketLength(b: Uint8Array, at: number, available: number): nu
 export type IpParseResult = "ok" | "bad-ip-header" | "fragment" | "truncated";
 
 /**
+ * The IPv6 extension headers walked past to reach the upper layer (RFC 8200 §4.1): Hop-by-Hop,
+ * Routing, Fragment and Destination Options.
+ */
+function isWalkedExtension(type: number): boolean {
+  return (
+    type === IpProtocol.HOP_BY_HOP ||
+    type === IpProtocol.ROUTING ||
+    type === IpProtocol.FRAGMENT ||
+    type === IpProtocol.DESTINATION_OPTIONS
+  );
+}
+
+/**
  * Outbound transport mode: finds where ESP goes in the IP packet `b[at..at+length)`, which must
  * be exactly one whole datagram (RFC 4303 §3.3.4: transport-mode ESP is applied to whole IP
  * datagrams, not fragments).
@@ -93,14 +106,7 @@ export function parseEspInsertion(b: Uint8Array, at: number, length: number, out
   let insertAt = p;
   for (;;) {
     const type = b[field]!;
-    if (
-      type !== IpProtocol.HOP_BY_HOP &&
-      type !== IpProtocol.ROUTING &&
-      type !== IpProtocol.FRAGMENT &&
-      type !== IpProtocol.DESTINATION_OPTIONS
-    ) {
-      break;
-    }
+    if (!isWalkedExtension(type)) break;
     const r = extensionLength(b, p, end, type);
     if (r < 0) return r === -2 ? "fragment" : "bad-ip-header";
     field = p;
@@ -142,14 +148,7 @@ export function parseUpperLayer(b: Uint8Array, at: number, available: number, ou
   let p = at + IPV6_HEADER;
   for (;;) {
     const type = b[field]!;
-    if (
-      type !== IpProtocol.HOP_BY_HOP &&
-      type !== IpProtocol.ROUTING &&
-      type !== IpProtocol.FRAGMENT &&
-      type !== IpProtocol.DESTINATION_OPTIONS
-    ) {
-      break;
-    }
+    if (!isWalkedExtension(type)) break;
     const r = extensionLength(b, p, end, type);
     if (r < 0) return r === -2 ? "fragment" : "truncated";
     field = p;

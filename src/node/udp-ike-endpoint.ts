@@ -212,6 +212,8 @@ export class UdpIkeEndpoint {
     if (chosen === undefined) return "no-sa";
     if (chosen.remote === undefined) return "not-encapsulated";
     const sa = chosen.outbound.sa as EspOutboundSa;
+    // A fresh buffer per packet: the socket reads it after this call returns (UdpTransport.sendEsp),
+    // so a shared one would be overwritten by the next packet. The ESP SA itself allocates nothing.
     const out = new Uint8Array(sa.maxOutputLength(packet.length));
     const n = sa.protect(packet, 0, packet.length, out, 0);
     if (typeof n !== "number") return "refused";

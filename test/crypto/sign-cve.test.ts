@@ -7,22 +7,14 @@
  * - CVE-2026-14957, CVE-2017-11185: public exponent 0 (and 1);
  * - CVE-2018-17540: tiny moduli.
  */
-import {
-  constants,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign as opensslSign,
-  privateEncrypt,
-} from "node:crypto";
-import { readFileSync } from "node:fs";
+import { generateKeyPairSync, sign as opensslSign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ControlPlaneCrypto } from "../../src/crypto/backend.js";
-import { parseSpki, pemToDer } from "../../src/crypto/keys.js";
+import { parseSpki } from "../../src/crypto/keys.js";
 import { nobleControlPlane as noble } from "../../src/crypto/noble/control-plane.js";
 import { nodeControlPlane as node } from "../../src/node/crypto-control-plane.js";
 import { concat, fromHex, toHex, utf8 } from "../../src/wire/bytes.js";
+import { bytesOf, cubeRoot, integerOf, rawSign, rsaFixture, rsaKey, rsaSpki } from "./rsa-forgery.js";
 
 const BACKENDS: readonly (readonly [string, ControlPlaneCrypto])[] = [
   ["noble", noble],
@@ -35,38 +27,7 @@ const SHA256 = { kind: "rsa-pkcs1", hash: "sha256" } as const;
 const DIGEST_INFO_SHA256 = fromHex("3031300d060960864801650304020105000420");
 const SHA256_OID = fromHex("0609608648016503040201");
 
-interface RsaKey {
-  readonly privateKey: KeyObject;
-  readonly spki: Uint8Array;
-  readonly pkcs8: Uint8Array;
-  readonly n: bigint;
-  readonly k: number;
-}
-
-function rsaKey(privateKey: KeyObject): RsaKey {
-  const spki = new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }));
-  const jwk = privateKey.export({ format: "jwk" });
-  const n = BigInt(`0x${Buffer.from(jwk.n!, "base64url").toString("hex")}`);
-  const pkcs8 = new Uint8Array(privateKey.export({ format: "der", type: "pkcs8" }));
-  return { privateKey, spki, pkcs8, n, k: Math.ceil(n.toString(16).length / 2) };
-}
-
-const pem = readFileSync(new URL("../fixtures/initiator-rsa.pk8.pem", import.meta.url), "utf8");
-const RSA = rsaKey(createPrivateKey({ key: Buffer.from(pemToDer(pem)), format: "der", type: "pkcs8" }));
-
-function bytesOf(value: bigint, length: number): Uint8Array {
-  return fromHex(value.toString(16).padStart(2 * length, "0"));
-}
-
-function integerOf(bytes: Uint8Array): bigint {
-  return BigInt(`0x${toHex(bytes) || "0"}`);
-}
-
-/** RSASP1 on an arbitrary k-byte encoded message: a "valid" signature over malformed padding. */
-function rawSign(key: RsaKey, em: Uint8Array): Uint8Array {
-  expect(em).toHaveLength(key.k);
-  return new Uint8Array(privateEncrypt({ key: key.privateKey, padding: constants.RSA_NO_PADDING }, em));
-}
+const RSA = rsaFixture("initiator-rsa.pk8.pem");
 
 /** 0x00 ‖ 0x01 ‖ 0xff… ‖ 0x00 ‖ t ‖ trailer, k bytes. */
 function type1(k: number, t: Uint8Array, trailer: Uint8Array = new Uint8Array(0), filler = 0xff): Uint8Array {
@@ -96,39 +57,6 @@ function verdict(
   const result = noble.verify(scheme, spki, MESSAGE, signature);
   expect(node.verify(scheme, spki, MESSAGE, signature)).toBe(result);
   return result;
-}
-
-// A minimal DER writer (X.690 §10) for hand-made public keys.
-function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  const body = concat(...parts);
-  const n = body.length;
-  const length = n < 128 ? [n] : n < 256 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return concat(new Uint8Array([tag, ...length]), body);
-}
-
-function derInteger(value: bigint): Uint8Array {
-  let hex = value.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  if (Number.parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
-  return tlv(0x02, fromHex(hex));
-}
-
-/** SubjectPublicKeyInfo for rsaEncryption (RFC 3279 §2.3.1) with any n and e. */
-function rsaSpki(n: bigint, e: bigint): Uint8Array {
-  const algorithm = fromHex("300d06092a864886f70d0101010500");
-  return tlv(0x30, algorithm, tlv(0x03, new Uint8Array([0]), tlv(0x30, derInteger(n), derInteger(e))));
-}
-
-/** ⌊∛x⌋ by Newton's method. */
-function cubeRoot(x: bigint): bigint {
-  let r = 1n << BigInt(Math.ceil(x.toString(2).length / 3) + 1);
-  for (;;) {
-    const next = (2n * r + x / (r * r)) / 3n;
-    if (next >= r) break;
-    r = next;
-  }
-  while (r * r * r > x) r--;
-  return r;
 }
 
 describe("PKCS#1 v1.5: the expected encoded message is compared whole (no padding parser)", () => {

@@ -14,15 +14,7 @@
  * - CVE-2018-6459: RSASSA-PSS with the MGF1 hash absent, different, or unknown.
  * - CVE-2021-41990: PSS salt lengths at and past the bound, 2048- and 4096-bit keys.
  */
-import {
-  constants,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  privateEncrypt,
-} from "node:crypto";
-import { readFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -31,8 +23,21 @@ import {
   type HashAlgorithm,
   type SignatureScheme,
 } from "../../src/crypto/backend.js";
-import { parseSpki, pemToDer } from "../../src/crypto/keys.js";
+import { parseSpki } from "../../src/crypto/keys.js";
 import { concat, fromHex, toHex, utf8 } from "../../src/wire/bytes.js";
+import {
+  bytesOf,
+  cubeRoot,
+  derInteger,
+  integerOf,
+  RSA_ALGORITHM,
+  rawSign,
+  rsaFixture,
+  rsaKey,
+  rsaSpki,
+  rsaSpkiRaw,
+  tlv,
+} from "../crypto/rsa-forgery.js";
 import { BACKENDS } from "./helpers.js";
 
 const [, noble] = BACKENDS[0]!;
@@ -47,42 +52,8 @@ const DIGEST_INFO: Readonly<Record<Exclude<HashAlgorithm, "md5">, string>> = {
 };
 const HASHES = Object.keys(DIGEST_INFO) as (keyof typeof DIGEST_INFO)[];
 
-interface RsaKey {
-  readonly privateKey: KeyObject;
-  readonly spki: Uint8Array;
-  readonly pkcs8: Uint8Array;
-  readonly n: bigint;
-  readonly k: number;
-}
-
-function rsaKey(privateKey: KeyObject): RsaKey {
-  const spki = new Uint8Array(createPublicKey(privateKey).export({ format: "der", type: "spki" }));
-  const jwk = privateKey.export({ format: "jwk" });
-  const n = BigInt(`0x${Buffer.from(jwk.n!, "base64url").toString("hex")}`);
-  const pkcs8 = new Uint8Array(privateKey.export({ format: "der", type: "pkcs8" }));
-  return { privateKey, spki, pkcs8, n, k: Math.ceil(n.toString(16).length / 2) };
-}
-
-function fixture(name: string): RsaKey {
-  const pem = readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
-  return rsaKey(createPrivateKey({ key: Buffer.from(pemToDer(pem)), format: "der", type: "pkcs8" }));
-}
-
-const RSA = fixture("initiator-rsa.pk8.pem");
-const RSA4096 = fixture("initiator-rsa4096.pk8.pem");
-
-function bytesOf(value: bigint, length: number): Uint8Array {
-  return fromHex(value.toString(16).padStart(2 * length, "0"));
-}
-
-function integerOf(bytes: Uint8Array): bigint {
-  return BigInt(`0x${toHex(bytes) || "0"}`);
-}
-
-/** RSASP1 on any k-octet EM: a "valid" signature over whatever encoding. */
-function rawSign(key: RsaKey, em: Uint8Array): Uint8Array {
-  return new Uint8Array(privateEncrypt({ key: key.privateKey, padding: constants.RSA_NO_PADDING }, em));
-}
+const RSA = rsaFixture("initiator-rsa.pk8.pem");
+const RSA4096 = rsaFixture("initiator-rsa4096.pk8.pem");
 
 /** EMSA-PKCS1-v1_5 (RFC 8017 §9.2): 00 01 ff… 00 DigestInfo‖H. */
 function emsa(k: number, t: Uint8Array): Uint8Array {
@@ -110,37 +81,6 @@ function verdict(
   return results[0]!;
 }
 
-// A minimal DER writer (X.690 §10).
-function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
-  const body = concat(...parts);
-  const n = body.length;
-  const length = n < 128 ? [n] : n < 256 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
-  return concat(new Uint8Array([tag, ...length]), body);
-}
-
-function derInteger(value: bigint): Uint8Array {
-  if (value < 0n) {
-    // Two's complement, minimal.
-    let bytes = 1;
-    while (value < -(1n << BigInt(8 * bytes - 1))) bytes++;
-    return tlv(0x02, bytesOf((1n << BigInt(8 * bytes)) + value, bytes));
-  }
-  let hex = value.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  if (Number.parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
-  return tlv(0x02, fromHex(hex));
-}
-
-const RSA_ALGORITHM = fromHex("300d06092a864886f70d0101010500");
-
-function rsaSpkiRaw(n: Uint8Array, e: Uint8Array): Uint8Array {
-  return tlv(0x30, RSA_ALGORITHM, tlv(0x03, new Uint8Array([0]), tlv(0x30, n, e)));
-}
-
-function rsaSpki(n: bigint, e: bigint): Uint8Array {
-  return rsaSpkiRaw(derInteger(n), derInteger(e));
-}
-
 function invalidKey(spki: Uint8Array): string {
   try {
     parseSpki(spki);
@@ -149,18 +89,6 @@ function invalidKey(spki: Uint8Array): string {
     throw e;
   }
   return "accepted";
-}
-
-/** ⌊∛x⌋. */
-function cubeRoot(x: bigint): bigint {
-  let r = 1n << BigInt(Math.ceil(x.toString(2).length / 3) + 1);
-  for (;;) {
-    const next = (2n * r + x / (r * r)) / 3n;
-    if (next >= r) break;
-    r = next;
-  }
-  while (r * r * r > x) r--;
-  return r;
 }
 
 describe("CVE-2018-16151/16152, CVE-2026-50721/50722: PKCS#1 v1.5 EM compared whole", () => {

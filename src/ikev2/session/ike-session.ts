@@ -57,6 +57,7 @@ import { admitIkeSaInit } from "./admission.js";
 import { type ResolvedConfig, resolveConfig } from "./config.js";
 import { type ChildSa, type IkeSaContext, newContext, notify } from "./context.js";
 import type { IkeResponderGuard } from "./cookie.js";
+import { ikeSuite } from "./proposals.js";
 import type { ChildOutcome } from "./tasks/child-sa.js";
 import { releaseAssignment } from "./tasks/config-payload.js";
 import {
@@ -432,14 +433,7 @@ export class IkeSession {
   ikeKeys(): { readonly suite: IkeSuite; readonly keys: IkeSaKeys } | undefined {
     const { ike, keys } = this.#ctx;
     if (ike === undefined || keys === undefined || this.#state === "closed") return undefined;
-    const suite: IkeSuite = {
-      prf: ike.prf,
-      encryption: ike.encryption,
-      ...(ike.keyBits === undefined ? {} : { keyBits: ike.keyBits }),
-      ...(ike.integrity === undefined ? {} : { integrity: ike.integrity }),
-      allowLegacy: this.#ctx.config.allowLegacy,
-    };
-    return { suite, keys };
+    return { suite: ikeSuite(ike, this.#ctx.config.allowLegacy), keys };
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   TransformType,
 } from "../../crypto/registry.js";
 import { TransformAttributeType } from "../constants.js";
+import type { IkeSuite } from "../keys.js";
 import { keyLength, type Proposal, type SaPayload, type Transform } from "../payloads/sa.js";
 import type { EncryptionChoice, EspProposalConfig, IkeProposalConfig } from "./proposal-strings.js";
 
@@ -34,6 +35,17 @@ export interface IkeChoice {
   readonly ke: KeGroupSpec;
   /** The accepted proposal as the responder returns it. */
   readonly proposal: Proposal;
+}
+
+/** The IKE SA suite (keys and SK protection) of negotiated transforms. @internal */
+export function ikeSuite(choice: IkeChoice, allowLegacy: boolean): IkeSuite {
+  return {
+    prf: choice.prf,
+    encryption: choice.encryption,
+    ...(choice.keyBits === undefined ? {} : { keyBits: choice.keyBits }),
+    ...(choice.integrity === undefined ? {} : { integrity: choice.integrity }),
+    allowLegacy,
+  };
 }
 
 /** The negotiated transforms of an ESP Child SA. @internal */

@@ -24,7 +24,7 @@ import type { ResolvedConfig } from "../config.js";
 import { type IkeSaContext, NONCE_LENGTH, newContext, notify, randomIkeSpi } from "../context.js";
 import type { IkeResponderGuard } from "../cookie.js";
 import { natHash } from "../nat.js";
-import { acceptIke, type IkeChoice, ikeSaPayload, selectIke } from "../proposals.js";
+import { acceptIke, type IkeChoice, ikeSaPayload, ikeSuite, selectIke } from "../proposals.js";
 import type { Endpoint, IkeDownReason, IkeSessionDeps, LocalEndpoint } from "../types.js";
 
 /** How many COOKIE and INVALID_KE_PAYLOAD retries an initiator makes before giving up. */
@@ -83,13 +83,7 @@ function peerFragments(config: ResolvedConfig, payloads: readonly Payload[]): bo
 
 /** Derives the IKE SA keys and SK protection into the context. @throws CryptoError from the backend. */
 function installKeys(ctx: IkeSaContext, choice: IkeChoice, sharedSecret: Uint8Array): void {
-  const suite = {
-    prf: choice.prf,
-    encryption: choice.encryption,
-    ...(choice.keyBits === undefined ? {} : { keyBits: choice.keyBits }),
-    ...(choice.integrity === undefined ? {} : { integrity: choice.integrity }),
-    allowLegacy: ctx.config.allowLegacy,
-  };
+  const suite = ikeSuite(choice, ctx.config.allowLegacy);
   const backend = ctx.deps.backend;
   let keys: IkeSaKeys | undefined;
   try {

@@ -28,7 +28,7 @@ import type { NoncePayload } from "../../payloads/nonce.js";
 import type { SaPayload } from "../../payloads/sa.js";
 import { type IkeRole, SkProtection } from "../../sk-protect.js";
 import { type IkeSaContext, NONCE_LENGTH, notify, randomIkeSpi } from "../context.js";
-import { acceptIke, type IkeChoice, ikeSaPayload, selectIke } from "../proposals.js";
+import { acceptIke, type IkeChoice, ikeSaPayload, ikeSuite, selectIke } from "../proposals.js";
 
 const IKE_SPI_LENGTH = 8;
 const ZERO_SPI = new Uint8Array(IKE_SPI_LENGTH);
@@ -83,13 +83,7 @@ function deriveNext(
   nr: Uint8Array,
   sharedSecret: Uint8Array,
 ): NextIkeSa {
-  const suite = {
-    prf: choice.prf,
-    encryption: choice.encryption,
-    ...(choice.keyBits === undefined ? {} : { keyBits: choice.keyBits }),
-    ...(choice.integrity === undefined ? {} : { integrity: choice.integrity }),
-    allowLegacy: ctx.config.allowLegacy,
-  };
+  const suite = ikeSuite(choice, ctx.config.allowLegacy);
   const backend = ctx.deps.backend;
   let keys: IkeSaKeys | undefined;
   try {
