@@ -10,7 +10,9 @@
  * - Give each test file its own peer NAME and `--index` (subnet 198.18.N.0/24).
  */
 import { execFile } from "node:child_process";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root (this file is `test/interop/peer.ts`). */
@@ -241,6 +243,31 @@ export async function startPeer(
   const args = ["start", name, dir, "--index", String(options.index)];
   if (options.inner !== undefined) args.push("--inner", options.inner);
   return parsePeerEnv(await peerSh(name, args, options.env));
+}
+
+/** strongSwan configurations of our own for charon initiating towards ike-ts (test/interop/strongswan). */
+export const CHARON_CONFIGS = join(REPO_ROOT, "test", "interop", "strongswan");
+
+/**
+ * Starts a charon that initiates towards ike-ts, from `CHARON_CONFIGS/<config>/swanctl.conf` with
+ * `@HOST4@` replaced by our outer address (peer.sh: 198.18.N.1 for index N); `extra` lists files
+ * or folders (charon-extra.conf, certificate folders) copied beside it.
+ */
+export async function startInitiatingPeer(
+  name: string,
+  config: string,
+  index: number,
+  extra: readonly string[] = [],
+): Promise<PeerEnv> {
+  const dir = mkdtempSync(join(tmpdir(), "ike-ts-charon-"));
+  try {
+    const conf = readFileSync(join(CHARON_CONFIGS, config, "swanctl.conf"), "utf8");
+    writeFileSync(join(dir, "swanctl.conf"), conf.replaceAll("@HOST4@", `198.18.${index}.1`));
+    for (const path of extra) cpSync(path, join(dir, basename(path)), { recursive: true });
+    return await startPeer(name, dir, { index });
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 }
 
 /** `peer.sh stop NAME`: kills charon and deletes the namespace; idempotent. */

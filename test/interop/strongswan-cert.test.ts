@@ -6,10 +6,7 @@
  * methods 9 (ECDSA, RFC 4754) and 1 (RSA) when ike-ts is configured for them. And charon
  * initiating towards ike-ts as responder with ECDSA certificates.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CryptoBackend } from "../../src/crypto/backend.js";
 import { pemToDer } from "../../src/crypto/keys.js";
@@ -24,12 +21,12 @@ import {
   peerKeys,
   peerLog,
   RESPONDER_ID,
+  startInitiatingPeer,
   startPeer,
   stopPeer,
   swanctl,
 } from "./peer.js";
 
-const CHARON_CONFIGS = join(dirname(fileURLToPath(import.meta.url)), "strongswan");
 const CERTS = `${HARNESS_DIR}/examples/certs`;
 
 /** Collects our log lines (to see which AUTH method each side used). */
@@ -216,14 +213,12 @@ describe("charon initiator -> ike-ts responder, e1 (ECDSA certificates)", () => 
     const name = "v2e1r";
     const index = 76;
     running = { name };
-    const dir = mkdtempSync(join(tmpdir(), "ike-ts-charon-"));
-    const conf = readFileSync(join(CHARON_CONFIGS, "e1-charon-initiates", "swanctl.conf"), "utf8");
-    writeFileSync(join(dir, "swanctl.conf"), conf.replaceAll("@HOST4@", `198.18.${index}.1`));
-    for (const sub of ["x509", "x509ca", "private"]) {
-      cpSync(`${HARNESS_DIR}/examples/e1-ikev2-cert-ecdsa/${sub}`, join(dir, sub), { recursive: true });
-    }
-    const env = await startPeer(name, dir, { index });
-    rmSync(dir, { recursive: true });
+    const env = await startInitiatingPeer(
+      name,
+      "e1-charon-initiates",
+      index,
+      ["x509", "x509ca", "private"].map((sub) => `${HARNESS_DIR}/examples/e1-ikev2-cert-ecdsa/${sub}`),
+    );
     const log = recorder();
     const creds = credentials("initiator", "ecdsa", false, log);
     const responder = await startEndpoint(

@@ -7,20 +7,25 @@
  * each way; charon (`fragmentation = force`, 576-octet fragments) and ike-ts (default 1280) both
  * fragment.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { pemToDer } from "../../src/crypto/keys.js";
 import { nobleBackend } from "../../src/crypto/noble/index.js";
 import type { IdentityConfig, KeyStore } from "../../src/ikev2/session/types.js";
 import { nodeBackend } from "../../src/node/backend.js";
 import { type Endpoint, startEndpoint } from "./ike-endpoint.js";
-import { HARNESS_DIR, listSas, peerLog, startPeer, stopPeer, swanctl } from "./peer.js";
+import {
+  CHARON_CONFIGS,
+  HARNESS_DIR,
+  listSas,
+  peerLog,
+  startInitiatingPeer,
+  startPeer,
+  stopPeer,
+  swanctl,
+} from "./peer.js";
 
-/** strongSwan configurations of our own. */
-const CHARON_CONFIGS = join(dirname(fileURLToPath(import.meta.url)), "strongswan");
 /** charon's identity in strongswan/psk-frag (its IKE_AUTH response needs several fragments). */
 const LONG_RESPONDER: IdentityConfig = { type: "fqdn", value: `${"responder-".repeat(45)}ikei.test` };
 const LONG_INITIATOR: IdentityConfig = { type: "fqdn", value: `${"initiator-".repeat(45)}ikei.test` };
@@ -84,14 +89,9 @@ describe("charon initiator -> ike-ts responder with fragmentation, PSK", () => {
     const name = "v2fr";
     const index = 46;
     running = { name };
-    // The peer's config names our outer address, known from the index (peer.sh: 198.18.N.1).
-    const dir = mkdtempSync(join(tmpdir(), "ike-ts-charon-"));
-    const source = join(CHARON_CONFIGS, "psk-frag-charon-initiates");
-    const conf = readFileSync(join(source, "swanctl.conf"), "utf8");
-    writeFileSync(join(dir, "swanctl.conf"), conf.replaceAll("@HOST4@", `198.18.${index}.1`));
-    writeFileSync(join(dir, "charon-extra.conf"), readFileSync(join(source, "charon-extra.conf")));
-    const env = await startPeer(name, dir, { index });
-    rmSync(dir, { recursive: true });
+    const env = await startInitiatingPeer(name, "psk-frag-charon-initiates", index, [
+      join(CHARON_CONFIGS, "psk-frag-charon-initiates", "charon-extra.conf"),
+    ]);
     const responder = await startEndpoint(
       env,
       nodeBackend,

@@ -5,18 +5,11 @@
  * decrypts charon's reply, then deletes the IKE SA and both sides end with no SAs. And the other
  * way round: charon initiates towards ike-ts as responder, and deletes.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { nobleBackend } from "../../src/crypto/noble/index.js";
 import { nodeBackend } from "../../src/node/backend.js";
 import { type Endpoint, expectCharonKeys, startEndpoint } from "./ike-endpoint.js";
-import { HARNESS_DIR, listSas, peerLog, startPeer, stopPeer, swanctl } from "./peer.js";
-
-/** strongSwan configurations of our own (charon as initiator towards ike-ts). */
-const CHARON_CONFIGS = join(dirname(fileURLToPath(import.meta.url)), "strongswan");
+import { HARNESS_DIR, listSas, peerLog, startInitiatingPeer, startPeer, stopPeer, swanctl } from "./peer.js";
 
 const CASES = [
   {
@@ -93,12 +86,7 @@ describe("charon initiator -> ike-ts responder, example a", () => {
     const name = "v2ar";
     const index = 43;
     running = { name };
-    // The peer's config names our outer address, known from the index (peer.sh: 198.18.N.1).
-    const dir = mkdtempSync(join(tmpdir(), "ike-ts-charon-"));
-    const conf = readFileSync(join(CHARON_CONFIGS, "a-charon-initiates", "swanctl.conf"), "utf8");
-    writeFileSync(join(dir, "swanctl.conf"), conf.replaceAll("@HOST4@", `198.18.${index}.1`));
-    const env = await startPeer(name, dir, { index });
-    rmSync(dir, { recursive: true });
+    const env = await startInitiatingPeer(name, "a-charon-initiates", index);
     const responder = await startEndpoint(
       env,
       nodeBackend,

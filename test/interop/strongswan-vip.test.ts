@@ -6,22 +6,16 @@
  * Deleting the IKE SA gives the address back (charon's pool shows it offline). And the other way
  * round: charon asks ike-ts, as responder with an {@link AddressPool}, for an address.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseIpAddress } from "../../src/ikev2/session/address.js";
 import { AddressPool } from "../../src/ikev2/session/address-pool.js";
 import { nodeBackend } from "../../src/node/backend.js";
 import { toHex } from "../../src/wire/bytes.js";
 import { type Endpoint, expectCharonKeys, startEndpoint } from "./ike-endpoint.js";
-import { HARNESS_DIR, listSas, peerLog, startPeer, stopPeer, swanctl } from "./peer.js";
+import { HARNESS_DIR, listSas, peerLog, startInitiatingPeer, startPeer, stopPeer, swanctl } from "./peer.js";
 
 const NAME = "v2vip";
 const INDEX = 46;
-/** strongSwan configurations of our own (charon as initiator towards ike-ts). */
-const CHARON_CONFIGS = join(dirname(fileURLToPath(import.meta.url)), "strongswan");
 
 let running: { name: string; initiator?: Endpoint } | undefined;
 afterEach(async () => {
@@ -96,11 +90,7 @@ describe("charon asks an ike-ts responder for a virtual IP", () => {
     const name = "v2vipr";
     const index = 47;
     running = { name };
-    const dir = mkdtempSync(join(tmpdir(), "ike-ts-charon-"));
-    const conf = readFileSync(join(CHARON_CONFIGS, "vip-charon-initiates", "swanctl.conf"), "utf8");
-    writeFileSync(join(dir, "swanctl.conf"), conf.replaceAll("@HOST4@", `198.18.${index}.1`));
-    const env = await startPeer(name, dir, { index });
-    rmSync(dir, { recursive: true });
+    const env = await startInitiatingPeer(name, "vip-charon-initiates", index);
     const pool = new AddressPool(["198.19.3.0/24"]);
     const responder = await startEndpoint(
       env,

@@ -37,6 +37,18 @@ function withPool(pool: AddressPool | undefined): IkeSessionDeps {
   return { ...deps(backend), ...(pool === undefined ? {} : { addressPool: pool }) };
 }
 
+/** A virtual-IP client and server with `pool`, through IKE_AUTH. */
+function vipPair(pool: AddressPool): Harness {
+  return new Harness({
+    backend,
+    initiator: vipClient(),
+    responder: vipServer(),
+    responderDeps: withPool(pool),
+  })
+    .start()
+    .run();
+}
+
 function children(list: readonly IkeEvent[]): ChildSaInfo[] {
   return list.flatMap((e) => (e.type === "child-sa-up" ? [e.child] : []));
 }
@@ -201,14 +213,7 @@ describe("virtual IP and DNS between two ike-ts sessions (RFC 7296 §2.19)", () 
 describe("address pool exhaustion and release", () => {
   it("an exhausted pool gets INTERNAL_ADDRESS_FAILURE; the initiator deletes the IKE SA by default", () => {
     const pool = new AddressPool(["198.19.0.10-198.19.0.10"]);
-    const first = new Harness({
-      backend,
-      initiator: vipClient(),
-      responder: vipServer(),
-      responderDeps: withPool(pool),
-    })
-      .start()
-      .run();
+    const first = vipPair(pool);
     expect(first.initiator.snapshot().virtualIps).toEqual(["198.19.0.10"]);
     const second = new Harness({
       backend,
@@ -246,14 +251,7 @@ describe("address pool exhaustion and release", () => {
   it("the address goes back to the pool when the IKE SA is deleted, by either end", () => {
     const pool = new AddressPool(["198.19.0.10-198.19.0.10"]);
     for (const closer of ["initiator", "responder"] as const) {
-      const h = new Harness({
-        backend,
-        initiator: vipClient(),
-        responder: vipServer(),
-        responderDeps: withPool(pool),
-      })
-        .start()
-        .run();
+      const h = vipPair(pool);
       expect(h.initiator.snapshot().virtualIps).toEqual(["198.19.0.10"]);
       expect(pool.inUse).toBe(1);
       h.absorb((closer === "initiator" ? h.initiator : h.responder!).close(h.now), closer === "responder");
@@ -265,14 +263,7 @@ describe("address pool exhaustion and release", () => {
 
   it("the address outlives a rekey of the IKE SA (RFC 7296 §3.15.1) and is released after it", () => {
     const pool = new AddressPool(["198.19.0.10-198.19.0.10"]);
-    const h = new Harness({
-      backend,
-      initiator: vipClient(),
-      responder: vipServer(),
-      responderDeps: withPool(pool),
-    })
-      .start()
-      .run();
+    const h = vipPair(pool);
     h.absorb(h.initiator.rekeyIke(h.now), false);
     h.run();
     expect(events(h.rEvents, "ike-sa-rekeyed")).toHaveLength(1);
