@@ -38,3 +38,43 @@ export function heapGrowth(fn: (n: number) => void, n: number): number | null {
   gc();
   return process.memoryUsage().heapUsed - before;
 }
+
+/**
+ * Operations per second of each of `fns` (each `fn(n)` does `n` operations), measured in short
+ * alternating slices: every round runs each function for about `sliceMs`, in turn, until
+ * `totalMs` have passed. This VM's speed changes by tens of percent within seconds, so rates
+ * measured one after the other are not comparable; slices a few milliseconds long let every
+ * change of speed hit all functions alike, which makes the ratios between the returned rates
+ * stable even when the rates themselves are not.
+ */
+export function interleavedRates(
+  fns: readonly ((n: number) => void)[],
+  sliceMs: number,
+  totalMs: number,
+): number[] {
+  const sizes = fns.map((fn) => sliceSize(fn, sliceMs));
+  const ops = fns.map(() => 0);
+  const ms = fns.map(() => 0);
+  const started = performance.now();
+  while (performance.now() - started < totalMs) {
+    for (let i = 0; i < fns.length; i++) {
+      const t0 = performance.now();
+      fns[i]!(sizes[i]!);
+      ms[i]! += performance.now() - t0;
+      ops[i]! += sizes[i]!;
+    }
+  }
+  return ops.map((n, i) => n / (ms[i]! / 1000));
+}
+
+/** The `n` for which `fn(n)` takes about `ms` (after warming it up). */
+function sliceSize(fn: (n: number) => void, ms: number): number {
+  let n = 1;
+  for (;;) {
+    const t0 = performance.now();
+    fn(n);
+    const dt = performance.now() - t0;
+    if (dt >= ms / 2) return Math.max(1, Math.round((n * ms) / dt));
+    n *= 2;
+  }
+}

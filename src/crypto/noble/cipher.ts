@@ -13,8 +13,6 @@ import { cbcDecrypt, cbcEncrypt, ctrXor } from "./modes.js";
 
 function cbcKey(algorithm: CipherAlgorithm, cipher: BlockCipher): CipherKey<false> {
   const n = cipher.blockSize;
-  const prev = new Uint8Array(n);
-  const saved = new Uint8Array(n);
   let destroyed = false;
   return {
     algorithm,
@@ -27,7 +25,7 @@ function cbcKey(algorithm: CipherAlgorithm, cipher: BlockCipher): CipherKey<fals
     decrypt(iv, data) {
       checkAlive(destroyed, algorithm);
       checkCipherCall(algorithm, n, iv, data);
-      cbcDecrypt(cipher, iv, data, prev, saved);
+      cbcDecrypt(cipher, iv, data);
     },
     destroy() {
       destroyed = true;

@@ -20,30 +20,21 @@ export function cbcEncrypt(cipher: BlockCipher, iv: Uint8Array, data: Uint8Array
 }
 
 /**
- * CBC decryption in place (SP 800-38A §6.2): P[i] = D(C[i]) ⊕ C[i-1]. `prev` and `saved` are
- * block-sized scratch buffers: each ciphertext block is saved before it is overwritten, because
- * the next block needs it.
+ * CBC decryption in place (SP 800-38A §6.2): P[i] = D(C[i]) ⊕ C[i-1], C[-1] = IV. The blocks are
+ * taken from last to first, so the ciphertext block each one needs is still intact when it is
+ * read and nothing has to be saved aside. `data.length` is a multiple of the block size.
  * @internal
  */
-export function cbcDecrypt(
-  cipher: BlockCipher,
-  iv: Uint8Array,
-  data: Uint8Array,
-  prev: Uint8Array,
-  saved: Uint8Array,
-): void {
+export function cbcDecrypt(cipher: BlockCipher, iv: Uint8Array, data: Uint8Array): void {
   const n = cipher.blockSize;
-  prev.set(iv);
-  for (let at = 0; at < data.length; at += n) {
-    for (let i = 0; i < n; i++) saved[i] = data[at + i]!;
+  for (let at = data.length - n; at >= 0; at -= n) {
     cipher.decryptAt(data, at);
-    for (let i = 0; i < n; i++) {
-      data[at + i]! ^= prev[i]!;
-      prev[i] = saved[i]!;
+    if (at === 0) {
+      for (let i = 0; i < n; i++) data[i]! ^= iv[i]!;
+    } else {
+      for (let i = 0; i < n; i++) data[at + i]! ^= data[at - n + i]!;
     }
   }
-  prev.fill(0);
-  saved.fill(0);
 }
 
 /**
