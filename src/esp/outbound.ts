@@ -86,8 +86,9 @@ function counterIv(iv: Uint8Array, seqHi: number, seqLo: number): void {
  * {@link EspOutboundSa.headroom} free bytes in front and `tailroom(end - start)` behind. Otherwise
  * `out` must not overlap `buf`. Nothing is written when the SA refuses a packet.
  *
- * Nothing is allocated per packet on the synchronous path (the backend gets `subarray` views); the
- * asynchronous path allocates a small workspace per call because calls may overlap.
+ * The synchronous path allocates at most the `subarray` views the backend gets, and none while
+ * packets keep their place in the buffer; the asynchronous path allocates a small workspace per
+ * call because calls may overlap.
  *
  * @typeParam A - true for an asynchronous backend, which allows only {@link EspOutboundSa.protectAsync}.
  * @public

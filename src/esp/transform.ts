@@ -110,11 +110,11 @@ export class EspTransform<A extends boolean> {
     switch (this.#kind) {
       case Kind.Aead:
         this.#fillAad(ws);
-        return this.#aead!.seal(ws.nonce, ws.aad, b.subarray(ws.dataAt, ws.icvAt), ws.tag);
+        return this.#aead!.seal(ws.nonce, ws.aad, ws.payload(b), ws.tag);
       case Kind.Gmac:
         return this.#aead!.seal(ws.nonce, this.#gmacAad(ws, b), EMPTY, ws.tag);
       case Kind.Cipher:
-        return this.#cipher!.encrypt(ws.nonce, b.subarray(ws.dataAt, ws.icvAt));
+        return this.#cipher!.encrypt(ws.nonce, ws.payload(b));
       default:
         return undefined;
     }
@@ -147,7 +147,7 @@ export class EspTransform<A extends boolean> {
     switch (this.#kind) {
       case Kind.Aead:
         this.#fillAad(ws);
-        return this.#aead!.open(ws.nonce, ws.aad, b.subarray(ws.dataAt, ws.icvAt), ws.tag);
+        return this.#aead!.open(ws.nonce, ws.aad, ws.payload(b), ws.tag);
       case Kind.Gmac:
         return this.#aead!.open(ws.nonce, this.#gmacAad(ws, b), EMPTY, ws.tag);
       default:
@@ -167,7 +167,7 @@ export class EspTransform<A extends boolean> {
   /** Inbound, after the ICV verified and the window moved: decrypts CBC/CTR in place. */
   decrypt(ws: EspWorkspace, b: Uint8Array): MaybeAsync<void, A> | undefined {
     if (this.#cipher === undefined) return undefined;
-    return this.#cipher.decrypt(ws.nonce, b.subarray(ws.dataAt, ws.icvAt));
+    return this.#cipher.decrypt(ws.nonce, ws.payload(b));
   }
 
   /** Zeroizes the prepared keys. */
@@ -194,7 +194,7 @@ export class EspTransform<A extends boolean> {
    * with ESN the high-order bits go between SPI and the low-order ones, so the AAD is gathered.
    */
   #gmacAad(ws: EspWorkspace, b: Uint8Array): Uint8Array {
-    if (!this.#p.esn) return b.subarray(ws.espAt, ws.icvAt);
+    if (!this.#p.esn) return ws.authenticated(b);
     const n = ws.icvAt - ws.espAt + 4;
     const g = ws.gatherRoom(n);
     copy(b, ws.espAt, g, 0, 4);
@@ -205,7 +205,7 @@ export class EspTransform<A extends boolean> {
 
   /** The MAC input: SPI … Next Header, then seq-hi with ESN (RFC 4303 §3.3.2.1). */
   #fillParts(ws: EspWorkspace, b: Uint8Array): void {
-    ws.parts[0] = b.subarray(ws.espAt, ws.icvAt);
+    ws.parts[0] = ws.authenticated(b);
     if (this.#p.esn) setU32(ws.seqHiBytes, 0, ws.seqHi);
   }
 }

@@ -3,8 +3,10 @@
  * the parts of the packet being processed sit.
  *
  * The synchronous path of an SA reuses one workspace for every packet, so it allocates nothing but
- * the `subarray` views handed to the backend. The asynchronous path takes a fresh workspace per
- * call, because operations on one SA may overlap while a backend awaits.
+ * the `subarray` views handed to the backend, and not even those while packets keep the same place
+ * in the same buffer (a stream of equal-sized packets through one buffer: a view costs about as
+ * much as the rest of the framing of a small packet). The asynchronous path takes a fresh
+ * workspace per call, because operations on one SA may overlap while a backend awaits.
  *
  * @packageDocumentation
  */
@@ -39,6 +41,10 @@ export class EspWorkspace {
   readonly parts: Uint8Array[];
   /** The IP header chain of a transport-mode packet. */
   readonly layout = new IpLayout();
+
+  /** The last views made by {@link EspWorkspace.payload} and {@link EspWorkspace.authenticated}. */
+  #payload: Uint8Array | undefined;
+  #authenticated: Uint8Array | undefined;
 
   /** Offset of the SPI in the buffer being processed. */
   espAt = 0;
@@ -76,9 +82,36 @@ export class EspWorkspace {
     return this.gather;
   }
 
+  /** `b[dataAt..icvAt)`: the payload, padding and trailer (what ESP encrypts). */
+  payload(b: Uint8Array): Uint8Array {
+    this.#payload = sameView(this.#payload, b, this.dataAt, this.icvAt);
+    return this.#payload;
+  }
+
+  /** `b[espAt..icvAt)`: SPI to Next Header (what the ICV covers, RFC 4303 §3.3.2.1). */
+  authenticated(b: Uint8Array): Uint8Array {
+    this.#authenticated = sameView(this.#authenticated, b, this.espAt, this.icvAt);
+    return this.#authenticated;
+  }
+
   /** Zeroizes the buffers: they held the salt, IVs and packet data. */
   clear(): void {
+    this.#payload = undefined;
+    this.#authenticated = undefined;
     zeroize(this.nonce, this.aad, this.gather, this.tag, this.icv, this.seqHiBytes);
     this.parts[0] = this.seqHiBytes;
   }
+}
+
+/** `view` if it already is `b[from..to)` (same memory, same bounds), else a new view of that. */
+function sameView(view: Uint8Array | undefined, b: Uint8Array, from: number, to: number): Uint8Array {
+  if (
+    view !== undefined &&
+    view.buffer === b.buffer &&
+    view.byteOffset === b.byteOffset + from &&
+    view.length === to - from
+  ) {
+    return view;
+  }
+  return b.subarray(from, to);
 }
