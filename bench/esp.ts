@@ -11,6 +11,8 @@
  * `heapBytesPerMillion` is the heap retained after a run of packets (forced GC before and after),
  * scaled to a million packets.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CryptoBackend } from "../src/crypto/backend.js";
 import { nobleBackend } from "../src/crypto/noble/index.js";
 import { encryptionByName, integrityByName } from "../src/crypto/registry.js";
@@ -133,32 +135,62 @@ function floorLoop(backend: CryptoBackend, suite: Suite, size: number): (n: numb
   };
 }
 
-/** Runs the ESP benchmark. */
-export async function run({ quick }: { quick: boolean }): Promise<EspBenchRow[]> {
+/** Measures every size of one backend and suite (in the current process). */
+function measureGroup(backend: CryptoBackend, suite: Suite, quick: boolean): EspBenchRow[] {
   const totalMs = quick ? 250 : 2000;
+  return SIZES.map((size) => {
+    const esp = espLoop(backend, suite, size);
+    const floor = floorLoop(backend, suite, size);
+    esp(200); // warm up both paths before measuring
+    floor(200);
+    const [floorPps, pps] = interleavedRates([floor, esp], 5, totalMs) as [number, number];
+    const heapPackets = Math.min(quick ? 20_000 : 200_000, Math.ceil(pps * (quick ? 0.3 : 2)));
+    const growth = heapGrowth(esp, heapPackets);
+    return {
+      algorithm: suite.label,
+      backend: backend.name,
+      size,
+      pps: Math.round(pps),
+      floorPps: Math.round(floorPps),
+      ratio: Number((pps / floorPps).toFixed(3)),
+      heapBytesPerMillion: growth === null ? null : Math.round((growth / heapPackets) * 1e6),
+    };
+  });
+}
+
+/**
+ * Runs the ESP benchmark. Each backend and suite is measured in a child process of its own, as
+ * JMH forks per benchmark: in one process the ESP code would have been trained on every backend
+ * and algorithm before (polymorphic call sites into the backend, other inlining), unlike an SA's
+ * steady state and unlike the floor's own loop, which sees only its own keys.
+ */
+export async function run({ quick }: { quick: boolean }): Promise<EspBenchRow[]> {
   const rows: EspBenchRow[] = [];
   for (const backend of BACKENDS) {
     for (const suite of SUITES) {
-      for (const size of SIZES) {
-        const esp = espLoop(backend, suite, size);
-        const floor = floorLoop(backend, suite, size);
-        esp(200); // warm up both paths before measuring
-        floor(200);
-        const [floorPps, pps] = interleavedRates([floor, esp], 5, totalMs) as [number, number];
-        const ratio = pps / floorPps;
-        const heapPackets = Math.min(quick ? 20_000 : 200_000, Math.ceil(pps * (quick ? 0.3 : 2)));
-        const growth = heapGrowth(esp, heapPackets);
-        rows.push({
-          algorithm: suite.label,
-          backend: backend.name,
-          size,
-          pps: Math.round(pps),
-          floorPps: Math.round(floorPps),
-          ratio: Number(ratio.toFixed(3)),
-          heapBytesPerMillion: growth === null ? null : Math.round((growth / heapPackets) * 1e6),
-        });
-      }
+      const child = spawnSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          backend.name,
+          suite.label,
+          quick ? "quick" : "full",
+        ],
+        { encoding: "utf8", maxBuffer: 1 << 20 },
+      );
+      if (child.status !== 0) throw new Error(`esp bench ${backend.name} ${suite.label}: ${child.stderr}`);
+      rows.push(...(JSON.parse(child.stdout) as EspBenchRow[]));
     }
   }
   return rows;
+}
+
+// As a child process: `esp.ts <backend> <suite> quick|full` prints that group's rows as JSON.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [backendName, label, speed] = process.argv.slice(2);
+  const backend = BACKENDS.find((b) => b.name === backendName);
+  const suite = SUITES.find((s) => s.label === label);
+  if (backend === undefined || suite === undefined) throw new Error(`unknown case ${backendName} ${label}`);
+  process.stdout.write(JSON.stringify(measureGroup(backend, suite, speed === "quick")));
 }
