@@ -7,6 +7,20 @@
  * restricted to TCP or UDP ports, a few ICMP entries, a few broad `any` entries, 80 % PROTECT.
  * Packets: 70 % drawn inside a random policy, 30 % random addresses from the same pools, in both
  * directions. The random generator is seeded, so runs are comparable.
+ *
+ * Lookups: per size, 4096 distinct packets are stored flat and loaded one at a time into one
+ * reused PacketFields, then looked up with `Spd.lookup` in turn (at 100 000 policies such a stream
+ * is bound by cache and TLB misses). The machine's speed drifts by tens of percent within seconds,
+ * so a ratio of figures measured seconds apart says little. Instead, after a warm-up of each size,
+ * the three sizes are timed in alternating slices of about 2 ms (rounds of one slice per size, the
+ * order rotating from round to round; 300 rounds, 1500 without --quick), each slice preceded by an
+ * untimed half slice of the same size so that it starts from that size's own cache contents.
+ * `lookupsPerSec` is a size's median slice rate; `costRatio100kTo1k` (100 000 row) is the median
+ * over rounds of the cost per lookup (1 / rate) at 100 000 policies divided by the cost at 1 000 in
+ * the same round. `mismatches` counts the stored packets on which the lookup and the linear scan
+ * disagree; `linearLookupsPerSec` times that scan (`Spd.lookupLinear`) on the same packets. Last,
+ * at 100 000 policies, 2000 more policies are inserted each before a random existing one and then
+ * deleted again: `insertMicros` and `deleteMicros` are the mean times per operation.
  */
 
 import { ciscoLifetime } from "../src/sad/lifetime.js";
@@ -195,8 +209,14 @@ function load(store: Uint32Array, i: number, p: PacketFields): Direction {
 /** One row of bench/results/spd.json. */
 interface Row {
   policies: number;
+  /** Median over the alternating slices (see the header). */
   lookupsPerSec: number;
   linearLookupsPerSec: number;
+  /**
+   * Cost per lookup (1 / lookups per second) at this size over the cost at 1 000 policies: the
+   * median over rounds of slices timed back to back (largest size only).
+   */
+  costRatio100kTo1k?: number;
   /** Microseconds per insert at a random position (largest size only). */
   insertMicros?: number;
   /** Microseconds per delete of a random entry (largest size only). */
@@ -205,30 +225,85 @@ interface Row {
   mismatches: number;
 }
 
+/** One policy set under test. */
+interface Setup {
+  n: number;
+  /** The seeded generator that made the policies and packets (it goes on to make the inserts). */
+  r: () => number;
+  spd: Spd;
+  store: Uint32Array;
+  /** Lookups per timed slice. */
+  slice: number;
+  /** Next stored packet to look up. */
+  next: number;
+  /** Lookups per second of each timed slice. */
+  rates: number[];
+}
+
+/** Target duration of one timed slice. */
+const SLICE_MS = 2;
+
+/** Looks up `count` stored packets in turn from `from` on (the timed loop of every size). */
+function lookups(spd: Spd, store: Uint32Array, p: PacketFields, from: number, count: number): void {
+  for (let i = from; i < from + count; i++) spd.lookup(p, load(store, i & (PACKETS - 1), p));
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Runs the SPD benchmark; `quick` keeps it under a minute. */
 export async function run(opts: { quick: boolean }): Promise<Row[]> {
-  const rows: Row[] = [];
   const minMs = opts.quick ? 150 : 600;
-  for (const n of [1_000, 10_000, 100_000]) {
+  const rounds = opts.quick ? 300 : 1500;
+  const p = newPacketFields();
+  const setups: Setup[] = [1_000, 10_000, 100_000].map((n) => {
     const r = rng(0x5eed + n);
     const inits = Array.from({ length: n }, (_, i) => policy(r, i));
     const spd = new Spd({ defaultAction: "bypass" });
     spd.addAll(inits);
-    const store = packets(r, inits, PACKETS);
-    const p = newPacketFields();
+    return { n, r, spd, store: packets(r, inits, PACKETS), slice: 0, next: 0, rates: [] };
+  });
+  // Collect the builds' garbage (when run with --expose-gc), then warm every size up so the
+  // optimizing compiler has settled, and size each slice to about SLICE_MS.
+  (globalThis as { gc?: () => void }).gc?.();
+  for (const s of setups) {
+    let done = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < minMs) {
+      lookups(s.spd, s.store, p, done, 1024);
+      done += 1024;
+    }
+    s.slice = Math.max(256, Math.round((done * SLICE_MS) / (performance.now() - t0)));
+  }
+  // Alternating slices, in rotating order, so that the machine's drift hits all sizes alike.
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const cost = new Map<number, number>();
+    for (let k = 0; k < setups.length; k++) {
+      const s = setups[(round + k) % setups.length]!;
+      // Untimed, so that the slice starts in the steady state of its own size (caches, predictors):
+      // without it, the previous size's data in the caches slows the start of a 1 000 slice.
+      lookups(s.spd, s.store, p, s.next, s.slice >> 1);
+      s.next = (s.next + (s.slice >> 1)) & (PACKETS - 1);
+      const t0 = performance.now();
+      lookups(s.spd, s.store, p, s.next, s.slice);
+      const ms = performance.now() - t0;
+      s.next = (s.next + s.slice) & (PACKETS - 1);
+      s.rates.push((s.slice * 1000) / ms);
+      cost.set(s.n, ms / s.slice);
+    }
+    ratios.push(cost.get(100_000)! / cost.get(1_000)!);
+  }
+  const rows: Row[] = [];
+  for (const s of setups) {
+    const { n, r, spd, store } = s;
     let mismatches = 0;
     for (let i = 0; i < PACKETS; i++) {
       const dir = load(store, i, p);
       if (spd.lookup(p, dir) !== spd.lookupLinear(p, dir)) mismatches++;
     }
-    const fast = (k: number) => {
-      for (let i = 0; i < k; i++) spd.lookup(p, load(store, i & (PACKETS - 1), p));
-    };
-    // Collect the build's garbage (when run with --expose-gc), then warm up so the optimizing
-    // compiler has settled before anything is timed.
-    (globalThis as { gc?: () => void }).gc?.();
-    for (const until = performance.now() + minMs; performance.now() < until; ) fast(1024);
-    const lookupsPerSec = opsPerSecond(fast, minMs);
     const linearLookupsPerSec = opsPerSecond(
       (k) => {
         for (let i = 0; i < k; i++) spd.lookupLinear(p, load(store, i & (PACKETS - 1), p));
@@ -238,11 +313,12 @@ export async function run(opts: { quick: boolean }): Promise<Row[]> {
     );
     const row: Row = {
       policies: n,
-      lookupsPerSec: Math.round(lookupsPerSec),
+      lookupsPerSec: Math.round(median(s.rates)),
       linearLookupsPerSec: Math.round(linearLookupsPerSec),
       mismatches,
     };
     if (n === 100_000) {
+      row.costRatio100kTo1k = Number(median(ratios).toFixed(3));
       const existing = spd.entries();
       const extra = Array.from({ length: 2000 }, (_, i) => ({ ...policy(r, n + i), name: `x${i}` }));
       const t0 = performance.now();
