@@ -15,10 +15,14 @@
  * sizes the real exchange produced, and Child SA KEYMAT prf+ (twice). NAT detection hashes
  * (SHA-1 of SPIs and addresses) are not in the floor: they count as protocol overhead.
  *
- * Setup and floor rounds alternate (ABAB) so that load from other processes affects both alike;
- * `setupsPerSec` and `floorSetupsPerSec` are medians over rounds, `ratioToFloor` the median of the
- * per-round-pair ratios, `cpuMsPerSetup` the process CPU time (user + system, `process.cpuUsage`)
- * over all measured setup rounds divided by the setups they did.
+ * Setup and floor run in short alternating slices (about 100 ms each with `--quick`, 150 ms
+ * otherwise; each holds some 100 setups, so its share of garbage collection), in pairs whose order
+ * alternates (floor then setup, setup then floor: ABBA), so that load from other processes and
+ * drift affect both alike; on a shared machine whose speed changes within seconds, many short
+ * pairs match better than a few long rounds. `setupsPerSec` and `floorSetupsPerSec` are medians
+ * over slices, `ratioToFloor` the median of the per-pair ratios, `cpuMsPerSetup` the process CPU
+ * time (user + system, `process.cpuUsage`) over all measured setup slices divided by the setups
+ * they did.
  */
 import type { CryptoBackend } from "../src/crypto/backend.js";
 import { createPrf, prfPlus } from "../src/crypto/prf.js";
@@ -33,7 +37,6 @@ import type {
 } from "../src/ikev2/session/types.js";
 import { nodeBackend } from "../src/node/backend.js";
 import { concat, utf8 } from "../src/wire/bytes.js";
-import { opsPerSecond } from "./measure.js";
 
 const PSK = utf8("bench-psk-0123456789abcdef");
 const I_ADDRESS = "198.18.1.1";
@@ -171,7 +174,7 @@ function floorSetup(backend: CryptoBackend, sizes: Trace): () => void {
   const psKAuth = (skP: Uint8Array, message: Uint8Array, peerNonce: Uint8Array, id: Uint8Array) => {
     const padded = createPrf(backend, prf, PSK).compute(keyPad);
     const macedId = createPrf(backend, prf, skP).compute(id);
-    return createPrf(backend, prf, padded).compute(concat(message, peerNonce, macedId));
+    return createPrf(backend, prf, padded).compute([message, peerNonce, macedId]);
   };
 
   return () => {
@@ -230,7 +233,7 @@ export interface IkeBenchResult {
   setupsPerSec: number;
   /** The bare cryptography of a setup (both ends) per second, same run. */
   floorSetupsPerSec: number;
-  /** Median over rounds of setupsPerSec / floorSetupsPerSec measured back to back. */
+  /** Median over slice pairs of setupsPerSec / floorSetupsPerSec measured back to back. */
   ratioToFloor: number;
   /** Process CPU time (user + system) per setup over the measured setup rounds. */
   cpuMsPerSetup: number;
@@ -240,7 +243,10 @@ export interface IkeBenchResult {
   messageBytes: Trace;
   backend: string;
   suite: string;
+  /** Slice pairs measured (one setup slice and one floor slice each). */
   rounds: number;
+  /** Target duration of one slice, in milliseconds. */
+  sliceMs: number;
 }
 
 /** Runs the IKE setup benchmark (node backend). */
@@ -250,58 +256,83 @@ export async function run({ quick }: { quick: boolean }): Promise<IkeBenchResult
 
 /** Setup rate and floor on any synchronous backend. */
 export function measure(backend: CryptoBackend, quick: boolean): IkeBenchResult {
-  const minMs = quick ? 250 : 1000;
-  const rounds = quick ? 9 : 15;
+  const sliceMs = quick ? 100 : 150;
+  const pairs = quick ? 40 : 120;
   const deps = sessionDeps(backend);
   let now = 0;
   const trace: Trace = { initRequest: 0, initResponse: 0, authRequest: 0, authResponse: 0 };
   setup(deps, now, trace);
   const floorOne = floorSetup(backend, trace);
-  let setups = 0;
-  let floors = 0;
   const setupLoop = (n: number) => {
     now += 1000;
     for (let k = 0; k < n; k++) setup(deps, now);
-    setups += n;
   };
   const floorLoop = (n: number) => {
     for (let k = 0; k < n; k++) floorOne();
-    floors += n;
   };
   // Warm up both paths (JIT, OpenSSL caches) before measuring.
   for (let w = 0; w < 3; w++) {
     setupLoop(100);
     floorLoop(100);
   }
+  const setupBatch = batchFor(setupLoop, sliceMs);
+  const floorBatch = batchFor(floorLoop, sliceMs);
   const setupRates: number[] = [];
   const floorRates: number[] = [];
+  const ratios: number[] = [];
   let setupCpu = 0;
   let floorCpu = 0;
-  setups = 0;
-  floors = 0;
-  for (let r = 0; r < rounds; r++) {
-    let c = process.cpuUsage();
-    floorRates.push(opsPerSecond(floorLoop, minMs, 1));
-    c = process.cpuUsage(c);
-    floorCpu += c.user + c.system;
-    c = process.cpuUsage();
-    setupRates.push(opsPerSecond(setupLoop, minMs, 1));
-    c = process.cpuUsage(c);
-    setupCpu += c.user + c.system;
+  const slice = (loop: (n: number) => void, n: number): { rate: number; cpu: number } => {
+    const c = process.cpuUsage();
+    const t0 = performance.now();
+    loop(n);
+    const rate = n / ((performance.now() - t0) / 1000);
+    const used = process.cpuUsage(c);
+    return { rate, cpu: used.user + used.system };
+  };
+  for (let p = 0; p < pairs; p++) {
+    const floorFirst = p % 2 === 0;
+    const first = floorFirst ? slice(floorLoop, floorBatch) : slice(setupLoop, setupBatch);
+    const second = floorFirst ? slice(setupLoop, setupBatch) : slice(floorLoop, floorBatch);
+    const s = floorFirst ? second : first;
+    const f = floorFirst ? first : second;
+    setupRates.push(s.rate);
+    floorRates.push(f.rate);
+    ratios.push(s.rate / f.rate);
+    setupCpu += s.cpu;
+    floorCpu += f.cpu;
   }
   return {
     setupsPerSec: Math.round(median(setupRates)),
     floorSetupsPerSec: Math.round(median(floorRates)),
-    // Each setup round runs right after its floor round: less sensitive to outside load than a
-    // ratio of medians.
-    ratioToFloor: Number(median(setupRates.map((s, i) => s / floorRates[i]!)).toFixed(3)),
-    cpuMsPerSetup: Number((setupCpu / 1000 / setups).toFixed(4)),
-    floorCpuMsPerSetup: Number((floorCpu / 1000 / floors).toFixed(4)),
+    ratioToFloor: Number(median(ratios).toFixed(3)),
+    cpuMsPerSetup: Number((setupCpu / 1000 / (pairs * setupBatch)).toFixed(4)),
+    floorCpuMsPerSetup: Number((floorCpu / 1000 / (pairs * floorBatch)).toFixed(4)),
     messageBytes: { ...trace },
     backend: backend.name,
     suite: `psk ike=${IKE_PROPOSAL} esp=${ESP_PROPOSAL}`,
-    rounds,
+    rounds: pairs,
+    sliceMs,
   };
+}
+
+/** How many operations of `loop` take about `ms` milliseconds (the median of a few trials). */
+function batchFor(loop: (n: number) => void, ms: number): number {
+  let n = 8;
+  for (;;) {
+    const t0 = performance.now();
+    loop(n);
+    const dt = performance.now() - t0;
+    if (dt >= ms / 4) break;
+    n *= 2;
+  }
+  const estimates: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    loop(n);
+    estimates.push((n * ms) / Math.max(performance.now() - t0, 0.001));
+  }
+  return Math.max(1, Math.round(median(estimates)));
 }
 
 function median(xs: number[]): number {

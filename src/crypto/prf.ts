@@ -94,16 +94,23 @@ export function prfPlus(prf: Prf, seed: Uint8Array, length: number): Uint8Array 
   if (!Number.isInteger(length) || length < 0 || length > 255 * n) {
     throw new RangeError(`prf+: ${length} bytes requested, at most ${255 * n} for this PRF`);
   }
-  const out = new Uint8Array(length);
-  let previous = new Uint8Array(n); // T(n-1)
-  let t = new Uint8Array(n); // T(n), never the same buffer as an input
+  // T1 | T2 | … computed in place: each T(i) is a view of `blocks`, and T(i-1) its neighbour.
+  const count = Math.ceil(length / n);
+  const blocks = new Uint8Array(count * n);
   const counter = new Uint8Array(1);
-  for (let i = 1, at = 0; at < length; i++, at += n) {
+  const parts = [blocks, seed, counter];
+  for (let i = 1; i <= count; i++) {
     counter[0] = i;
-    prf.compute(i === 1 ? [seed, counter] : [previous, seed, counter], t);
-    out.set(t.subarray(0, Math.min(n, length - at)), at);
-    [previous, t] = [t, previous];
+    const t = blocks.subarray((i - 1) * n, i * n);
+    if (i === 1) {
+      prf.compute([seed, counter], t);
+    } else {
+      parts[0] = blocks.subarray((i - 2) * n, (i - 1) * n);
+      prf.compute(parts, t);
+    }
   }
-  zeroize(previous, t);
+  if (blocks.length === length) return blocks;
+  const out = blocks.slice(0, length);
+  zeroize(blocks);
   return out;
 }

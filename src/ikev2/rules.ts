@@ -302,6 +302,39 @@ function isErrorReply(rules: ExchangeRules, payloads: readonly Payload[]): boole
   return reason;
 }
 
+/** Each shape's rules by payload type (the first row of a type, as a search in order finds it). */
+const ruleIndexes = new WeakMap<MessageShape, ReadonlyMap<PayloadName, PayloadRule>>();
+
+function ruleIndex(s: MessageShape): ReadonlyMap<PayloadName, PayloadRule> {
+  let index = ruleIndexes.get(s);
+  if (index === undefined) {
+    const m = new Map<PayloadName, PayloadRule>();
+    for (const rule of s.rules) if (!m.has(rule.payload)) m.set(rule.payload, rule);
+    ruleIndexes.set(s, m);
+    index = m;
+  }
+  return index;
+}
+
+/** Counts `list`'s ruled payloads into `counts`; the first one misplaced by `s`, if any. */
+function placement(
+  s: MessageShape,
+  index: ReadonlyMap<PayloadName, PayloadRule>,
+  list: readonly Payload[],
+  inside: boolean,
+  counts: Map<PayloadName, number>,
+): RuleViolation | undefined {
+  for (const p of list) {
+    if (!ruled(p)) continue;
+    counts.set(p.type, (counts.get(p.type) ?? 0) + 1);
+    const rule = index.get(p.type);
+    if (rule === undefined) return { kind: "not-allowed", payload: p.type, shape: s.name };
+    if (rule.encrypted && !inside) return { kind: "must-be-encrypted", payload: p.type, shape: s.name };
+    if (!rule.encrypted && inside) return { kind: "must-be-cleartext", payload: p.type, shape: s.name };
+  }
+  return undefined;
+}
+
 function checkShape(
   s: MessageShape,
   outer: readonly Payload[],
@@ -310,19 +343,9 @@ function checkShape(
   errorReply: boolean,
 ): RuleViolation | undefined {
   const counts = new Map<PayloadName, number>();
-  for (const [list, inside] of [
-    [outer, false],
-    [inner, true],
-  ] as const) {
-    for (const p of list) {
-      if (!ruled(p)) continue;
-      counts.set(p.type, (counts.get(p.type) ?? 0) + 1);
-      const rule = s.rules.find((x) => x.payload === p.type);
-      if (rule === undefined) return { kind: "not-allowed", payload: p.type, shape: s.name };
-      if (rule.encrypted && !inside) return { kind: "must-be-encrypted", payload: p.type, shape: s.name };
-      if (!rule.encrypted && inside) return { kind: "must-be-cleartext", payload: p.type, shape: s.name };
-    }
-  }
+  const index = ruleIndex(s);
+  const misplaced = placement(s, index, outer, false, counts) ?? placement(s, index, inner, true, counts);
+  if (misplaced !== undefined) return misplaced;
   // Without the decrypted inner payloads only placement can be judged.
   if (!complete) return undefined;
   for (const rule of s.rules) {

@@ -124,6 +124,8 @@ export type FragmentReceiveResult =
     };
 
 const EMPTY: readonly Payload[] = [];
+/** The fragment bitmap while none is held (`#start` allocates the real one before any write). */
+const NO_FRAGMENTS = new Uint32Array(0);
 
 /**
  * Collects the fragments of one IKE message (RFC 7383 §2.6) until all arrived.
@@ -145,7 +147,7 @@ export class FragmentReassembler {
   #total = 0;
   #received = 0;
   #bytes = 0;
-  #seen = new Uint32Array(0);
+  #seen = NO_FRAGMENTS;
   #chunks: (Uint8Array | undefined)[] = [];
   #firstPayload = 0;
   #unprotected: readonly Payload[] = EMPTY;
@@ -278,7 +280,7 @@ export class FragmentReassembler {
     this.#total = 0;
     this.#received = 0;
     this.#bytes = 0;
-    this.#seen = new Uint32Array(0);
+    this.#seen = NO_FRAGMENTS;
     this.#chunks = [];
     this.#firstPayload = 0;
     this.#unprotected = EMPTY;

@@ -13,6 +13,7 @@
  *
  * @packageDocumentation
  */
+import * as nodeCrypto from "node:crypto";
 import {
   createDiffieHellman,
   createECDH,
@@ -21,6 +22,7 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
+  type JsonWebKey,
   type KeyObject,
   constants as nodeConstants,
   privateEncrypt,
@@ -76,13 +78,38 @@ function leftPad(bytes: Uint8Array, length: number): Uint8Array {
   return out;
 }
 
+/** `crypto.hash` (Node 20.12 and later): a one-shot digest, without a Hash object to create and collect. */
+const oneShotHash = (
+  nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "buffer") => Buffer }
+).hash;
+
 function hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
-  return own(createHash(algorithm).update(data).digest());
+  if (oneShotHash === undefined) return own(createHash(algorithm).update(data).digest());
+  return own(oneShotHash(algorithm, data, "buffer"));
 }
+
+/**
+ * Requests up to this size are served from a pool filled by one `randomFillSync` call: a call into
+ * OpenSSL costs as much as a few hundred bytes of its output, and an IKE setup asks for many
+ * short values (SPIs, nonces, jitter).
+ */
+const POOLED_MAX = 64;
+const pool = new Uint8Array(4096);
+/** The first pool octet not handed out yet. */
+let poolAt = pool.length;
 
 function randomBytes(length: number): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`randomBytes: bad length ${length}`);
-  return randomFillSync(new Uint8Array(length));
+  if (length > POOLED_MAX) return randomFillSync(new Uint8Array(length));
+  if (poolAt + length > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = pool.slice(poolAt, poolAt + length);
+  // Each octet is handed out once, and does not stay behind in the pool.
+  pool.fill(0, poolAt, poolAt + length);
+  poolAt += length;
+  return out;
 }
 
 function modpKeyExchange(group: ModpGroup, privateKey?: Uint8Array): KeyExchange {
@@ -194,6 +221,19 @@ function withPrefix(prefix: readonly number[], key: Uint8Array): Buffer {
   return der;
 }
 
+/**
+ * `generateKeyPairSync` with the public key exported as JWK by the key generation job itself
+ * (Node's typings omit this form). Exporting a generated key later — `export()` of the pair's
+ * public key, or of `createPublicKey(privateKey)` — can deadlock on Node 20: the export holds the
+ * key's mutex while it allocates, a garbage collection may then finalize the (unreachable)
+ * generation job, and the job's destructor takes the same mutex. During the job, the job is alive.
+ */
+const generateWithJwk = generateKeyPairSync as unknown as (
+  type: "x25519" | "x448",
+  options: typeof JWK_PUBLIC,
+) => { readonly publicKey: JsonWebKey; readonly privateKey: KeyObject };
+const JWK_PUBLIC = { publicKeyEncoding: { format: "jwk" } } as const;
+
 function montgomeryKeyExchange(id: number, spec: MontgomerySpec, privateKey?: Uint8Array): KeyExchange {
   const { size } = spec;
   if (privateKey !== undefined && privateKey.length !== size) {
@@ -201,18 +241,21 @@ function montgomeryKeyExchange(id: number, spec: MontgomerySpec, privateKey?: Ui
   }
   // Keys go in and out of OpenSSL as JWK (RFC 8037): its DER decoders cost ten times more.
   let key: KeyObject | undefined;
+  let x: string;
   if (privateKey === undefined) {
-    key = (spec.crv === "X25519" ? generateKeyPairSync("x25519") : generateKeyPairSync("x448")).privateKey;
+    const pair = generateWithJwk(spec.crv === "X25519" ? "x25519" : "x448", JWK_PUBLIC);
+    key = pair.privateKey;
+    x = pair.publicKey.x!;
   } else {
     const der = withPrefix(spec.pkcs8, privateKey);
     key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
     zeroize(der);
+    x = createPublicKey(key).export({ format: "jwk" }).x!;
   }
-  const jwk = createPublicKey(key).export({ format: "jwk" });
   return {
     group: id,
     // RFC 8031 §2: pub = X(d, G), the raw u-coordinate.
-    publicKey: own(Buffer.from(jwk.x!, "base64url")),
+    publicKey: own(Buffer.from(x, "base64url")),
     computeSharedSecret(peerPublicKey: Uint8Array): Uint8Array {
       if (key === undefined) throw new CryptoError("invalid-key", "key exchange already destroyed");
       // RFC 8031 §3.1: exactly 32 or 56 bytes.

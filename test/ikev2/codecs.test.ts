@@ -247,6 +247,13 @@ describe("encoders refuse what decoders reject (RangeError)", () => {
         ] as never[]),
       ),
     ).toThrow(/duplicate/);
+    // Many attributes (duplicates are then found with a set, not pairwise).
+    const many = (types: number[]) =>
+      sa(types.map((attrType) => ({ format: "tlv", attrType, value: new Uint8Array(0) })) as never[]);
+    const distinct = Array.from({ length: 20 }, (_, i) => 100 + i);
+    expect(() => encodeSa(w(), many(distinct))).not.toThrow();
+    expect(() => encodeSa(w(), many([...distinct, 107]))).toThrow(/duplicate attribute type 107/);
+    expect(() => encodeSa(w(), many([100, 101, 102, 101]))).toThrow(/duplicate attribute type 101/);
   });
   it("TS with start above end, wrong address size, no selectors", () => {
     const sel = {

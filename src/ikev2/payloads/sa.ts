@@ -89,12 +89,23 @@ export function keyLength(transform: Transform): number | undefined {
   return undefined;
 }
 
+/** Up to this many attributes, duplicates are looked for pairwise, without a Set. */
+const FEW_ATTRIBUTES = 8;
+
 function transformProblem(t: Transform): string | undefined {
-  const seen = new Set<number>();
-  for (const a of t.attributes) {
+  const attributes = t.attributes;
+  const seen = attributes.length > FEW_ATTRIBUTES ? new Set<number>() : undefined;
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i]!;
     // RFC 7296 §3.3.5: "A transform MUST NOT have multiple attributes of the same type."
-    if (seen.has(a.attrType)) return `duplicate attribute type ${a.attrType}`;
-    seen.add(a.attrType);
+    if (seen === undefined) {
+      for (let j = 0; j < i; j++) {
+        if (attributes[j]!.attrType === a.attrType) return `duplicate attribute type ${a.attrType}`;
+      }
+    } else {
+      if (seen.has(a.attrType)) return `duplicate attribute type ${a.attrType}`;
+      seen.add(a.attrType);
+    }
     // RFC 7296 §3.3.5: Key Length is fixed length (TV) and MUST NOT use the TLV encoding.
     if (a.attrType === TransformAttributeType.KEY_LENGTH && a.format !== "tv") {
       return "Key Length attribute must use the TV format";

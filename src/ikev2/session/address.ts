@@ -10,15 +10,32 @@ const IPV4_LENGTH = 4;
 const IPV6_LENGTH = 16;
 const IPV6_GROUPS = 8;
 
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** Dotted-quad text: four groups of one to three decimal digits, each at most 255. */
 function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split(".");
-  if (parts.length !== IPV4_LENGTH) return undefined;
   const out = new Uint8Array(IPV4_LENGTH);
-  for (let i = 0; i < IPV4_LENGTH; i++) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    out[i] = Number(p);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= DIGIT_0 && c <= DIGIT_9) {
+      if (++digits > 3) return undefined;
+      value = value * 10 + (c - DIGIT_0);
+    } else if (c === DOT && digits > 0 && part < IPV4_LENGTH - 1) {
+      if (value > 255) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
   }
+  if (part !== IPV4_LENGTH - 1 || digits === 0 || value > 255) return undefined;
+  out[part] = value;
   return out;
 }
 

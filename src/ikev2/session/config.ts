@@ -127,13 +127,96 @@ function resolveFragmentation(f: IkeSessionConfig["fragmentation"]): ResolvedCon
   return { maxDatagram };
 }
 
+/** How deep {@link fingerprint} looks into arrays and plain objects of a configuration. */
+const FINGERPRINT_DEPTH = 6;
+
+/** Every property of a configuration (the compiler checks that none is missing). */
+const CONFIG_KEYS = Object.keys({
+  localId: 0,
+  remoteId: 0,
+  localAddress: 0,
+  remote: 0,
+  localPort: 0,
+  localNattPort: 0,
+  remoteNattPort: 0,
+  ikeProposals: 0,
+  espProposals: 0,
+  localTs: 0,
+  remoteTs: 0,
+  mode: 0,
+  natTraversal: 0,
+  forceEncapsulation: 0,
+  allowLegacy: 0,
+  auth: 0,
+  remoteAuth: 0,
+  retransmit: 0,
+  halfOpenTimeoutMs: 0,
+  childLifetime: 0,
+  ikeRekeySeconds: 0,
+  dpdSeconds: 0,
+  initialContact: 0,
+  windowSize: 0,
+  fragmentation: 0,
+  configRequest: 0,
+  configReply: 0,
+} satisfies Record<keyof IkeSessionConfig, 0>) as (keyof IkeSessionConfig)[];
+
 /**
- * Applies defaults and validates.
+ * The values a configuration is made of, as a flat list: each own property's name and value, and
+ * for arrays and plain objects (proposals, selectors, options) their contents in turn. Byte
+ * arrays (certificates) count as leaves: compared by identity.
+ */
+function fingerprint(value: unknown, out: unknown[], depth: number): void {
+  out.push(value);
+  if (depth === 0 || typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return;
+  if (Array.isArray(value)) {
+    out.push(value.length);
+    for (const v of value) fingerprint(v, out, depth - 1);
+    return;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    out.push(key);
+    fingerprint((value as Record<string, unknown>)[key], out, depth - 1);
+  }
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Resolved configurations by the object they were resolved from, with its fingerprint: a
+ * configuration shared by many sessions (the usual case: one per peer or per endpoint) is parsed
+ * and checked once, and one changed in place since (a property set, a proposal or selector added)
+ * is resolved anew.
+ */
+const resolvedConfigs = new WeakMap<
+  IkeSessionConfig,
+  { readonly values: readonly unknown[]; readonly resolved: ResolvedConfig }
+>();
+
+/**
+ * Applies defaults and validates. The result is shared by every session started with the same,
+ * unchanged configuration object; nothing may modify it.
  * @throws `RangeError` / `TypeError` for an unusable configuration (unknown or legacy algorithm,
  *   empty proposal list, bad selector or identity).
  * @internal
  */
 export function resolveConfig(c: IkeSessionConfig): ResolvedConfig {
+  // Each property as resolving reads it (getters included), then what it holds.
+  const values: unknown[] = [];
+  for (const key of CONFIG_KEYS) fingerprint(c[key], values, FINGERPRINT_DEPTH - 1);
+  const cached = resolvedConfigs.get(c);
+  if (cached !== undefined && sameValues(cached.values, values)) return cached.resolved;
+  const resolved = resolveUncached(c);
+  resolvedConfigs.set(c, { values, resolved });
+  return resolved;
+}
+
+function resolveUncached(c: IkeSessionConfig): ResolvedConfig {
   const allowLegacy = c.allowLegacy ?? false;
   if (c.ikeProposals.length === 0 || c.espProposals.length === 0) {
     throw new RangeError("at least one IKE and one ESP proposal are needed");

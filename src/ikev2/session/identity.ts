@@ -18,8 +18,30 @@ const ID_TYPES: Readonly<Record<IdentityConfig["type"], number>> = {
   dn: IdType.ID_DER_ASN1_DN,
 };
 
+/** The configured form of each ID Type we configure. */
+const ID_TYPE_NAMES: ReadonlyMap<number, IdentityConfig["type"]> = new Map(
+  Object.entries(ID_TYPES).map(([name, n]) => [n, name as IdentityConfig["type"]]),
+);
+
 /** RFC 7296 §3.5: ID Type, then three RESERVED octets, then the data. */
 const ID_RESERVED = new Uint8Array(3);
+
+const decoder = new TextDecoder();
+
+/**
+ * The UTF-8 of each text identity (FQDN, RFC 822 address, key ID) by its configuration object,
+ * with the text it was made from: identities are encoded for every IKE_AUTH, from the same few
+ * configurations. A changed `value` is encoded anew.
+ */
+const encodedIds = new WeakMap<IdentityConfig, { readonly text: string; readonly data: Uint8Array }>();
+
+function encodedText(id: IdentityConfig, text: string): Uint8Array {
+  const cached = encodedIds.get(id);
+  if (cached !== undefined && cached.text === text) return cached.data;
+  const data = utf8(text);
+  encodedIds.set(id, { text, data });
+  return data;
+}
 
 /**
  * The ID payload of a configured identity.
@@ -37,19 +59,18 @@ export function idPayload(type: "IDi" | "IDr", id: IdentityConfig): IdPayload {
     if (typeof id.value === "string") throw new TypeError("a dn identity is the DER of a Name");
     data = id.value;
   } else {
-    data = typeof id.value === "string" ? utf8(id.value) : id.value;
+    data = typeof id.value === "string" ? encodedText(id, id.value) : id.value;
   }
   return { type, idType, data };
 }
 
 /** The configured form of a received ID payload, or `undefined` for a type we do not configure. @internal */
 export function identityOf(p: IdPayload): IdentityConfig | undefined {
-  const entry = Object.entries(ID_TYPES).find(([, n]) => n === p.idType);
-  if (entry === undefined) return undefined;
-  const type = entry[0] as IdentityConfig["type"];
+  const type = ID_TYPE_NAMES.get(p.idType);
+  if (type === undefined) return undefined;
   if (type === "key-id" || type === "dn") return { type, value: p.data.slice() };
   if (type === "ipv4" || type === "ipv6") return { type, value: p.data.slice() };
-  return { type, value: new TextDecoder().decode(p.data) };
+  return { type, value: decoder.decode(p.data) };
 }
 
 /** True when the payload names the configured identity (same type, same octets). @internal */

@@ -201,6 +201,12 @@ function ipHeaderLength(address: string): number {
   }
 }
 
+/** The earlier of two times, either of which may be unset. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
+}
+
 /** RFC 7296 §3.10.1: the peer's IKE_AUTH message says this is its only IKE SA with us. */
 function hasInitialContact(inner: readonly Payload[]): boolean {
   return inner.some((p) => p.type === "N" && p.notifyType === NotifyType.INITIAL_CONTACT);
@@ -641,15 +647,13 @@ export class IkeSession {
 
   #nextTick(): number | undefined {
     if (this.#state === "closed") return undefined;
-    const times = [
-      this.#pending?.nextAt,
-      this.#redundantIke?.delete?.nextAt,
-      this.#state === "init-done" ? this.#halfOpenUntil : undefined,
-      ...(this.#state === "established" ? [...this.#rekeyAt.values(), this.#ikeRekeyAt] : []),
-      this.#livenessAt(),
-    ];
-    const due = times.filter((t): t is number => t !== undefined);
-    return due.length === 0 ? undefined : Math.min(...due);
+    let next = earliest(this.#pending?.nextAt, this.#redundantIke?.delete?.nextAt);
+    if (this.#state === "init-done") next = earliest(next, this.#halfOpenUntil);
+    if (this.#state === "established") {
+      for (const at of this.#rekeyAt.values()) next = earliest(next, at);
+      next = earliest(next, this.#ikeRekeyAt);
+    }
+    return earliest(next, this.#livenessAt());
   }
 
   #emit(data: Uint8Array, remote: Endpoint = this.#ctx.remote, localPort = this.#ctx.localPort): void {

@@ -5,7 +5,6 @@
  * @packageDocumentation
  */
 import type { ControlPlaneCrypto } from "../../crypto/backend.js";
-import { concat } from "../../wire/bytes.js";
 import { parseIpAddress } from "./address.js";
 import type { Endpoint } from "./types.js";
 
@@ -16,6 +15,12 @@ export function natHash(
   spiR: Uint8Array,
   endpoint: Endpoint,
 ): Uint8Array {
-  const port = Uint8Array.of(endpoint.port >>> 8, endpoint.port & 0xff);
-  return backend.hash("sha1", concat(spiI, spiR, parseIpAddress(endpoint.address), port));
+  const address = parseIpAddress(endpoint.address);
+  const data = new Uint8Array(spiI.length + spiR.length + address.length + 2);
+  data.set(spiI);
+  data.set(spiR, spiI.length);
+  data.set(address, spiI.length + spiR.length);
+  data[data.length - 2] = endpoint.port >>> 8;
+  data[data.length - 1] = endpoint.port & 0xff;
+  return backend.hash("sha1", data);
 }

@@ -48,6 +48,15 @@ export function ikeSuite(choice: IkeChoice, allowLegacy: boolean): IkeSuite {
   };
 }
 
+/**
+ * `proposal` with another SPI. (Field by field: Node 20's V8 adds properties that follow a spread
+ * in the runtime, about a microsecond apiece.)
+ * @internal
+ */
+export function withSpi(proposal: Proposal, spi: Uint8Array): Proposal {
+  return { number: proposal.number, protocolId: proposal.protocolId, spi, transforms: proposal.transforms };
+}
+
 /** The negotiated transforms of an ESP Child SA. @internal */
 export interface EspChoice {
   readonly encryption: EncryptionSpec;
@@ -133,13 +142,16 @@ function idMatches(t: Transform, ours: readonly number[]): boolean {
   return t.attributes.length === 0 && ours.includes(t.id);
 }
 
+const KNOWN_TRANSFORM_TYPES: ReadonlySet<number> = new Set<number>(Object.values(TransformType));
+
 function byType(p: Proposal): Map<number, Transform[]> | undefined {
-  const known = new Set<number>(Object.values(TransformType));
   const m = new Map<number, Transform[]>();
   for (const t of p.transforms) {
     // RFC 7296 §3.3.6: a Transform Type not understood makes the proposal unacceptable.
-    if (!known.has(t.transformType)) return undefined;
-    m.set(t.transformType, [...(m.get(t.transformType) ?? []), t]);
+    if (!KNOWN_TRANSFORM_TYPES.has(t.transformType)) return undefined;
+    const list = m.get(t.transformType);
+    if (list === undefined) m.set(t.transformType, [t]);
+    else list.push(t);
   }
   return m;
 }

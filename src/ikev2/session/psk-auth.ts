@@ -12,12 +12,17 @@
 import type { DataPlaneCrypto } from "../../crypto/backend.js";
 import { createPrf } from "../../crypto/prf.js";
 import type { PrfSpec } from "../../crypto/registry.js";
-import { concat, utf8, zeroize } from "../../wire/bytes.js";
+import { utf8, zeroize } from "../../wire/bytes.js";
 
 /** RFC 7296 §2.15: the 17 ASCII characters without null termination. */
 const KEY_PAD = utf8("Key Pad for IKEv2");
 
-function prf(backend: DataPlaneCrypto<false>, spec: PrfSpec, key: Uint8Array, data: Uint8Array): Uint8Array {
+function prf(
+  backend: DataPlaneCrypto<false>,
+  spec: PrfSpec,
+  key: Uint8Array,
+  data: Uint8Array | readonly Uint8Array[],
+): Uint8Array {
   const p = createPrf(backend, spec, key);
   try {
     return p.compute(data);
@@ -46,9 +51,9 @@ export function pskAuth(input: PskAuthInput): Uint8Array {
   const { backend, prf: spec } = input;
   const key = prf(backend, spec, input.psk, KEY_PAD);
   const macedId = prf(backend, spec, input.skP, input.idBody);
-  const signed = concat(input.message, input.peerNonce, macedId);
   try {
-    return prf(backend, spec, key, signed);
+    // The signed octets go to the PRF as their three parts, without a copy of the message.
+    return prf(backend, spec, key, [input.message, input.peerNonce, macedId]);
   } finally {
     zeroize(key, macedId);
   }

@@ -154,7 +154,20 @@ describe("addresses", () => {
     expect(toHex(parseIpAddress("::"))).toBe("0".repeat(32));
     expect(toHex(parseIpAddress("fe80::1:2:3:4:5"))).toBe("fe800000000000010002000300040005");
     expect(parseIpAddress("::ffff:198.18.1.2")).toEqual(Uint8Array.of(198, 18, 1, 2));
-    for (const bad of ["1.2.3", "256.1.1.1", "1::2::3", "12345::", "example.com", ""]) {
+    expect(parseIpAddress("0.0.0.0")).toEqual(new Uint8Array(4));
+    expect(parseIpAddress("255.255.255.255")).toEqual(Uint8Array.of(255, 255, 255, 255));
+    expect(parseIpAddress("010.001.0.9")).toEqual(Uint8Array.of(10, 1, 0, 9));
+    const bad4 = [
+      "1.2.3.4.5",
+      ".1.2.3",
+      "1..2.3",
+      "1.2.3.",
+      "1.2.3.0256",
+      "1.2.3.-1",
+      " 1.2.3.4",
+      "1.2.3.4 ",
+    ];
+    for (const bad of ["1.2.3", "256.1.1.1", "1::2::3", "12345::", "example.com", "", ...bad4]) {
       expect(() => parseIpAddress(bad)).toThrow(TypeError);
     }
   });

@@ -42,7 +42,7 @@ import {
 import type { EspProposalConfig } from "../proposal-strings.js";
 import { acceptEsp, type EspChoice, espSaPayload, selectEsp } from "../proposals.js";
 import { isNarrowingOf, narrow } from "../traffic-selectors.js";
-import { espOptions } from "./child-sa.js";
+import { copySelector, espOptions } from "./child-sa.js";
 
 /** RFC 7296 §3.3.2: Key Exchange Method 0 is NONE. */
 const KE_NONE = 0;
@@ -124,7 +124,9 @@ function espPfsSaPayload(proposals: readonly EspProposalConfig[], spi: Uint8Arra
   return {
     type: "SA",
     proposals: sa.proposals.map((p, i) => ({
-      ...p,
+      number: p.number,
+      protocolId: p.protocolId,
+      spi: p.spi,
       transforms: [...p.transforms, ...(proposals[i]?.ke ?? []).map(keTransform)],
     })),
   };
@@ -217,11 +219,6 @@ function makeChild(ctx: IkeSaContext, parts: ChildParts): ChildSa {
   };
 }
 
-/** Decoded selectors are views into the datagram; a Child SA keeps its own copies. */
-function copySelector(s: TrafficSelector): TrafficSelector {
-  return { ...s, startAddress: s.startAddress.slice(), endAddress: s.endAddress.slice() };
-}
-
 /**
  * Initiator: the CREATE_CHILD_SA request for a new Child SA (RFC 7296 §1.3.1) or, with
  * `spec.old`, for its replacement (§1.3.3). With PFS configured the KE payload is for `group`, by
@@ -297,7 +294,9 @@ export function acceptCreateChild(
   if (answered === undefined || sa.proposals.length !== 1) return refused("not one proposal");
   const groups = keIds(answered);
   const stripped: Proposal = {
-    ...answered,
+    number: answered.number,
+    protocolId: answered.protocolId,
+    spi: answered.spi,
     transforms: answered.transforms.filter((t) => t.transformType !== TransformType.KE),
   };
   const choice = acceptEsp({ type: "SA", proposals: [stripped] }, ctx.config.espProposals);
@@ -508,7 +507,8 @@ function negotiate(
   // RFC 7296 §1.3.1: the responder accepts transport mode by echoing USE_TRANSPORT_MODE.
   if (transport) payloads.push(notify(NotifyType.USE_TRANSPORT_MODE));
   const proposal: Proposal = {
-    ...choice.proposal,
+    number: choice.proposal.number,
+    protocolId: choice.proposal.protocolId,
     spi: childSpiBytes(inboundSpi),
     transforms: [...choice.proposal.transforms, ...(group === undefined ? [] : [keTransform(group)])],
   };

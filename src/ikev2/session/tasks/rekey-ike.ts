@@ -28,7 +28,7 @@ import type { NoncePayload } from "../../payloads/nonce.js";
 import type { SaPayload } from "../../payloads/sa.js";
 import { type IkeRole, SkProtection } from "../../sk-protect.js";
 import { type IkeSaContext, NONCE_LENGTH, notify, randomIkeSpi } from "../context.js";
-import { acceptIke, type IkeChoice, ikeSaPayload, ikeSuite, selectIke } from "../proposals.js";
+import { acceptIke, type IkeChoice, ikeSaPayload, ikeSuite, selectIke, withSpi } from "../proposals.js";
 
 const IKE_SPI_LENGTH = 8;
 const ZERO_SPI = new Uint8Array(IKE_SPI_LENGTH);
@@ -87,8 +87,8 @@ function deriveNext(
   const backend = ctx.deps.backend;
   let keys: IkeSaKeys | undefined;
   try {
+    // The suite is spread last (no key overlaps): see installKeys in ike-sa-init.ts.
     keys = deriveRekeyedIkeSaKeys({
-      ...suite,
       backend,
       ni,
       nr,
@@ -98,8 +98,9 @@ function deriveNext(
       // RFC 7296 §2.18: "the rekeying exchange belongs to the old IKE SA", so its PRF and SK_d.
       oldPrf: ctx.ike!.prf,
       oldSkD: ctx.keys!.skD,
+      ...suite,
     });
-    const sk = new SkProtection({ ...suite, backend, keys, role });
+    const sk = new SkProtection({ backend, keys, role, ...suite });
     return { role, spiI: spis.spiI, spiR: spis.spiR, ni, nr, ike: choice, keys, sk };
   } catch (e) {
     keys?.destroy();
@@ -122,7 +123,7 @@ export function ikeRekeyRequest(ctx: IkeSaContext, group: number = ctx.ike!.ke.i
   const sa = ikeSaPayload(ctx.config.ikeProposals);
   const payloads: Payload[] = [
     // RFC 7296 §3.3.1: when rekeying an IKE SA, each proposal carries the sender's new SPI.
-    { type: "SA", proposals: sa.proposals.map((p) => ({ ...p, spi })) },
+    { type: "SA", proposals: sa.proposals.map((p) => withSpi(p, spi)) },
     { type: "Nonce", data: ni },
     { type: "KE", group: ke.group, data: ke.publicKey },
   ];
@@ -189,7 +190,7 @@ export function answerIkeRekey(
     ours?.destroy();
   }
   const payloads: Payload[] = [
-    { type: "SA", proposals: [{ ...choice.proposal, spi: spiR }] },
+    { type: "SA", proposals: [withSpi(choice.proposal, spiR)] },
     { type: "Nonce", data: nr },
     { type: "KE", group: choice.ke.id, data: publicKey },
   ];
