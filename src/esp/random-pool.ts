@@ -25,8 +25,10 @@ export function pooledRandom(fill: (out: Uint8Array) => void): (out: Uint8Array)
       fill(pool);
       at = 0;
     }
-    for (let i = 0; i < n; i++) out[i] = pool[at + i]!;
-    pool.fill(0, at, at + n); // served bytes are not kept
+    for (let i = 0; i < n; i++) {
+      out[i] = pool[at + i]!;
+      pool[at + i] = 0; // served bytes are not kept
+    }
     at += n;
   };
 }
