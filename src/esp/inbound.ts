@@ -209,14 +209,14 @@ export class EspInboundSa<A extends boolean = false> {
     const c = this.#crypto;
     const armed = this.#armed();
     if (armed && c.verifyWrites) this.#saved = save(buf, ws, this.#saved);
-    let ok = c.verified(ws, c.verify(ws, buf));
+    let ok = c.verified(ws, buf, c.verify(ws, buf));
     if (!ok && armed) {
       // RFC 4303 App. A3.2: retry with successively larger high-order bits.
       const hi = ws.seqHi;
       for (let k = 1; !ok && k <= this.#resync!.maxTries && hi + k <= U32; k++) {
         if (c.verifyWrites) restore(buf, ws, this.#saved);
         ws.seqHi = hi + k;
-        ok = c.verified(ws, c.verify(ws, buf));
+        ok = c.verified(ws, buf, c.verify(ws, buf));
       }
       if (!ok) ws.seqHi = hi;
     }
@@ -244,14 +244,14 @@ export class EspInboundSa<A extends boolean = false> {
       const c = this.#crypto;
       const armed = this.#armed();
       const saved = armed && c.verifyWrites ? save(buf, ws, new Uint8Array(0)) : undefined;
-      let ok = c.verified(ws, await c.verify(ws, buf));
+      let ok = c.verified(ws, buf, await c.verify(ws, buf));
       if (!ok && armed) {
         // RFC 4303 App. A3.2: retry with successively larger high-order bits.
         const hi = ws.seqHi;
         for (let k = 1; !ok && !this.#destroyed && k <= this.#resync!.maxTries && hi + k <= U32; k++) {
           if (saved !== undefined) restore(buf, ws, saved);
           ws.seqHi = hi + k;
-          ok = c.verified(ws, await c.verify(ws, buf));
+          ok = c.verified(ws, buf, await c.verify(ws, buf));
         }
         if (!ok) ws.seqHi = hi;
       }

@@ -210,7 +210,7 @@ export class EspOutboundSa<A extends boolean = false> {
     if (r !== null) return r;
     this.#crypto.encrypt(ws, out);
     this.#crypto.sign(ws, out);
-    return this.#finish(ws, out, outStart, end - start);
+    return this.#finish(ws, outStart, end - start);
   }
 
   /**
@@ -232,7 +232,7 @@ export class EspOutboundSa<A extends boolean = false> {
       if (this.#destroyed) return this.#fail("sa-destroyed");
       await this.#crypto.sign(ws, out);
       if (this.#destroyed) return this.#fail("sa-destroyed");
-      return this.#finish(ws, out, outStart, end - start);
+      return this.#finish(ws, outStart, end - start);
     } catch (e) {
       // A backend may fail an operation whose key was destroyed meanwhile.
       if (this.#destroyed) return this.#fail("sa-destroyed");
@@ -260,7 +260,7 @@ export class EspOutboundSa<A extends boolean = false> {
     if (r !== null) return r;
     this.#crypto.encrypt(ws, out);
     this.#crypto.sign(ws, out);
-    return this.#finish(ws, out, outStart, 0);
+    return this.#finish(ws, outStart, 0);
   }
 
   /** Zeroizes the key material; the SA refuses every packet afterwards. */
@@ -351,9 +351,8 @@ export class EspOutboundSa<A extends boolean = false> {
     return null;
   }
 
-  /** Writes the ICV and counts the packet. */
-  #finish(ws: EspWorkspace, out: Uint8Array, outStart: number, innerLength: number): number {
-    this.#crypto.writeIcv(ws, out);
+  /** Counts the packet (the ICV is already in place). */
+  #finish(ws: EspWorkspace, outStart: number, innerLength: number): number {
     const c = this.counters;
     c.packetsEncapsulated++;
     if (this.#crypto.encrypts) c.packetsEncrypted++;

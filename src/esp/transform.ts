@@ -37,7 +37,7 @@ type Kind = (typeof Kind)[keyof typeof Kind];
 
 const EMPTY = new Uint8Array(0);
 
-/** Copies `n` bytes (an IV or ICV: a loop beats `set` + `subarray` at this size). */
+/** Copies `n` bytes (a few: a loop beats `set` + `subarray` at this size). */
 function copy(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
   for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
 }
@@ -104,15 +104,15 @@ export class EspTransform<A extends boolean> {
 
   /**
    * Outbound, after the packet is laid out and the IV written to both `ws.iv` and the packet:
-   * encrypts the payload (AEAD: and produces the tag in `ws.tag`; GMAC: only the tag).
+   * encrypts the payload (AEAD: and writes the tag into the packet's ICV field; GMAC: only the tag).
    */
   encrypt(ws: EspWorkspace, b: Uint8Array): MaybeAsync<void, A> | undefined {
     switch (this.#kind) {
       case Kind.Aead:
         this.#fillAad(ws);
-        return this.#aead!.seal(ws.nonce, ws.aad, ws.payload(b), ws.tag);
+        return this.#aead!.seal(ws.nonce, ws.aad, ws.payload(b), ws.icvField(b));
       case Kind.Gmac:
-        return this.#aead!.seal(ws.nonce, this.#gmacAad(ws, b), EMPTY, ws.tag);
+        return this.#aead!.seal(ws.nonce, this.#gmacAad(ws, b), EMPTY, ws.icvField(b));
       case Kind.Cipher:
         return this.#cipher!.encrypt(ws.nonce, ws.payload(b));
       default:
@@ -122,18 +122,12 @@ export class EspTransform<A extends boolean> {
 
   /**
    * Outbound, after {@link EspTransform.encrypt}: the separate MAC over SPI … Next Header, plus the
-   * high-order sequence bits with ESN (RFC 4303 §2.8, §3.3.2.1), into `ws.icv`.
+   * high-order sequence bits with ESN (RFC 4303 §2.8, §3.3.2.1), into the packet's ICV field.
    */
   sign(ws: EspWorkspace, b: Uint8Array): MaybeAsync<void, A> | undefined {
     if (this.#mac === undefined) return undefined;
     this.#fillParts(ws, b);
-    return this.#mac.compute(ws.parts, ws.icv);
-  }
-
-  /** Outbound, last: writes the ICV after the encrypted part. */
-  writeIcv(ws: EspWorkspace, b: Uint8Array): void {
-    const n = this.#p.icvLength;
-    copy(this.#mac === undefined ? ws.tag : ws.icv, 0, b, ws.icvAt, n);
+    return this.#mac.compute(ws.parts, ws.icvField(b));
   }
 
   /**
@@ -142,14 +136,12 @@ export class EspTransform<A extends boolean> {
    * `ws.icv`. Pass the result to {@link EspTransform.verified}.
    */
   verify(ws: EspWorkspace, b: Uint8Array): MaybeAsync<boolean, A> | MaybeAsync<void, A> | undefined {
-    const n = this.#p.icvLength;
-    copy(b, ws.icvAt, ws.tag, 0, n);
     switch (this.#kind) {
       case Kind.Aead:
         this.#fillAad(ws);
-        return this.#aead!.open(ws.nonce, ws.aad, ws.payload(b), ws.tag);
+        return this.#aead!.open(ws.nonce, ws.aad, ws.payload(b), ws.icvField(b));
       case Kind.Gmac:
-        return this.#aead!.open(ws.nonce, this.#gmacAad(ws, b), EMPTY, ws.tag);
+        return this.#aead!.open(ws.nonce, this.#gmacAad(ws, b), EMPTY, ws.icvField(b));
       default:
         if (this.#mac === undefined) return undefined;
         this.#fillParts(ws, b);
@@ -158,10 +150,10 @@ export class EspTransform<A extends boolean> {
   }
 
   /** Whether the ICV verified, from {@link EspTransform.verify}'s (awaited) result. */
-  verified(ws: EspWorkspace, result: unknown): boolean {
+  verified(ws: EspWorkspace, b: Uint8Array, result: unknown): boolean {
     if (this.#aead !== undefined) return result === true;
     // RFC 4303 §3.4.4.1: compare the computed and received ICVs, in constant time.
-    return this.#mac === undefined || equalConstantTime(ws.icv, ws.tag);
+    return this.#mac === undefined || equalConstantTime(ws.icv, ws.icvField(b));
   }
 
   /** Inbound, after the ICV verified and the window moved: decrypts CBC/CTR in place. */

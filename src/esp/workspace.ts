@@ -31,9 +31,7 @@ export class EspWorkspace {
   readonly aad: Uint8Array;
   /** AES-GMAC with ESN only: the AAD made contiguous (RFC 4543 §3.3 Figure 3); grows. */
   gather: Uint8Array = new Uint8Array(0);
-  /** The ICV as received (inbound), or the AEAD tag produced (outbound). */
-  readonly tag: Uint8Array;
-  /** The ICV computed by a separate MAC. */
+  /** The ICV computed by a separate MAC, inbound (compared with the received one). */
   readonly icv: Uint8Array;
   /** The high-order 32 bits of the ESN, appended to the MAC input (RFC 4303 §3.3.2.1). */
   readonly seqHiBytes: Uint8Array;
@@ -45,6 +43,8 @@ export class EspWorkspace {
   /** The last views made by {@link EspWorkspace.payload} and {@link EspWorkspace.authenticated}. */
   readonly #payload = new ViewCache();
   readonly #authenticated = new ViewCache();
+  readonly #icvField = new ViewCache();
+  readonly #icvLength: number;
 
   /** Offset of the SPI in the buffer being processed. */
   espAt = 0;
@@ -70,7 +70,7 @@ export class EspWorkspace {
     this.iv = this.nonce.subarray(salt.length, salt.length + ivLength);
     this.aad = new Uint8Array(esn ? 12 : 8);
     setU32(this.aad, 0, spi);
-    this.tag = new Uint8Array(icvLength);
+    this.#icvLength = icvLength;
     this.icv = new Uint8Array(icvLength);
     this.seqHiBytes = new Uint8Array(4);
     this.parts = esn ? [this.seqHiBytes, this.seqHiBytes] : [this.seqHiBytes];
@@ -92,11 +92,20 @@ export class EspWorkspace {
     return this.#authenticated.view(b, this.espAt, this.icvAt);
   }
 
+  /**
+   * `b[icvAt..icvAt + ICV length)`: the packet's ICV field, where the backend writes the tag or
+   * MAC outbound and reads the received one inbound (no copy either way).
+   */
+  icvField(b: Uint8Array): Uint8Array {
+    return this.#icvField.view(b, this.icvAt, this.icvAt + this.#icvLength);
+  }
+
   /** Zeroizes the buffers: they held the salt, IVs and packet data. */
   clear(): void {
     this.#payload.clear();
     this.#authenticated.clear();
-    zeroize(this.nonce, this.aad, this.gather, this.tag, this.icv, this.seqHiBytes);
+    this.#icvField.clear();
+    zeroize(this.nonce, this.aad, this.gather, this.icv, this.seqHiBytes);
     this.parts[0] = this.seqHiBytes;
   }
 }
