@@ -37,6 +37,7 @@ import type {
 } from "../src/ikev2/session/types.js";
 import { nodeBackend } from "../src/node/backend.js";
 import { concat, utf8 } from "../src/wire/bytes.js";
+import { median } from "./measure.js";
 
 const PSK = utf8("bench-psk-0123456789abcdef");
 const I_ADDRESS = "198.18.1.1";
@@ -333,9 +334,4 @@ function batchFor(loop: (n: number) => void, ms: number): number {
     estimates.push((n * ms) / Math.max(performance.now() - t0, 0.001));
   }
   return Math.max(1, Math.round(median(estimates)));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }

@@ -22,8 +22,13 @@ export function opsPerSecond(fn: (n: number) => void, minMs: number, rounds = 5)
     fn(n);
     rates.push(n / ((performance.now() - t0) / 1000));
   }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)]!;
+  return median(rates);
+}
+
+/** The median of `xs` (the upper one of an even count). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Heap bytes retained after `n` calls of `fn`, measured around forced collections (needs --expose-gc). */

@@ -29,7 +29,7 @@ import { Direction, newPacketFields, type PacketFields } from "../src/spd/packet
 import { icmpSelector, PORT_ANY, type PortRange, type SelectorSet } from "../src/spd/selector.js";
 import { Spd, type SpdEntryInit } from "../src/spd/spd.js";
 import { PFP_NONE, type SaTemplate } from "../src/spd/template.js";
-import { opsPerSecond } from "./measure.js";
+import { median, opsPerSecond } from "./measure.js";
 
 /** xorshift32: a small seeded generator. */
 function rng(seed: number): () => number {
@@ -246,11 +246,6 @@ const SLICE_MS = 2;
 /** Looks up `count` stored packets in turn from `from` on (the timed loop of every size). */
 function lookups(spd: Spd, store: Uint32Array, p: PacketFields, from: number, count: number): void {
   for (let i = from; i < from + count; i++) spd.lookup(p, load(store, i & (PACKETS - 1), p));
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Runs the SPD benchmark; `quick` keeps it under a minute. */

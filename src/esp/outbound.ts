@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import type { DataPlaneCrypto } from "../crypto/backend.js";
+import { pooledRandom } from "../crypto/random-pool.js";
 import { IP_MAX_LENGTH, IPV6_HEADER, IpProtocol, setU32 } from "../ip/header.js";
 import type { SaCounters } from "../sad/counters.js";
 import { newSaCounters } from "../sad/counters.js";
@@ -14,7 +15,6 @@ import { ipPacketLength, parseEspInsertion, writeIpLength } from "./ip.js";
 import type { EspParams, EspSaOptions } from "./options.js";
 import { resolveEspOptions } from "./options.js";
 import { padLength, TRAILER_LENGTH, writeTrailer } from "./padding.js";
-import { pooledRandom } from "./random-pool.js";
 import { EspTransform } from "./transform.js";
 import { UDP_HEADER_LENGTH, writeUdpHeader } from "./udp-encap.js";
 import type { EspWorkspace } from "./workspace.js";

@@ -57,6 +57,7 @@ import {
   pssSaltFits,
   pssVerifyRecovered,
 } from "../crypto/noble/rsa.js";
+import { pooledRandom } from "../crypto/random-pool.js";
 import { keGroupById } from "../crypto/registry.js";
 import { equalConstantTime, zeroize } from "../wire/bytes.js";
 
@@ -89,26 +90,15 @@ function hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
 }
 
 /**
- * Requests up to this size are served from a pool filled by one `randomFillSync` call: a call into
- * OpenSSL costs as much as a few hundred bytes of its output, and an IKE setup asks for many
- * short values (SPIs, nonces, jitter).
+ * Short values (SPIs, nonces, jitter) come from a pool filled by one `randomFillSync` call, as an
+ * IKE setup asks for many of them; anything longer than 64 bytes is drawn directly.
  */
-const POOLED_MAX = 64;
-const pool = new Uint8Array(4096);
-/** The first pool octet not handed out yet. */
-let poolAt = pool.length;
+const pooled = pooledRandom((out) => void randomFillSync(out), 64);
 
 function randomBytes(length: number): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`randomBytes: bad length ${length}`);
-  if (length > POOLED_MAX) return randomFillSync(new Uint8Array(length));
-  if (poolAt + length > pool.length) {
-    randomFillSync(pool);
-    poolAt = 0;
-  }
-  const out = pool.slice(poolAt, poolAt + length);
-  // Each octet is handed out once, and does not stay behind in the pool.
-  pool.fill(0, poolAt, poolAt + length);
-  poolAt += length;
+  const out = new Uint8Array(length);
+  pooled(out);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { pooledRandom } from "../../src/esp/random-pool.js";
+import { pooledRandom } from "../../src/crypto/random-pool.js";
 
-describe("pooled CBC IV randomness", () => {
+describe("pooled randomness", () => {
   it("serves the source's stream in order and refills it in 4 KiB calls", () => {
     let counter = 0;
     const calls: number[] = [];
@@ -30,5 +30,17 @@ describe("pooled CBC IV randomness", () => {
     random(big);
     expect(calls).toEqual([5000]);
     expect(big.every((b) => b === 7)).toBe(true);
+  });
+
+  it("passes requests above maxPooled straight to the source, and pools the rest", () => {
+    const calls: number[] = [];
+    const random = pooledRandom((out) => {
+      calls.push(out.length);
+      out.fill(9);
+    }, 64);
+    random(new Uint8Array(65));
+    random(new Uint8Array(64));
+    random(new Uint8Array(32));
+    expect(calls).toEqual([65, 4096]);
   });
 });
