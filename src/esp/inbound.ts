@@ -349,8 +349,7 @@ export class EspInboundSa<A extends boolean = false> {
     ws.icvAt = icvAt;
     ws.seqHi = seqHi;
     ws.seqLo = seqLo;
-    const iv = ws.iv;
-    for (let i = 0; i < iv.length; i++) iv[i] = buf[espAt + ESP_HEADER_LENGTH + i]!;
+    if (!ws.ivInPacket) ws.ivFromPacket(buf, espAt + ESP_HEADER_LENGTH);
     return true;
   }
 

@@ -343,10 +343,11 @@ export class EspOutboundSa<A extends boolean = false> {
     ws.icvAt = dataAt + encrypted;
     ws.seqHi = this.#seqHi;
     ws.seqLo = this.#seqLo;
-    const iv = ws.iv;
-    if (iv.length > 0) {
-      this.#iv(iv, this.#seqHi, this.#seqLo);
-      for (let i = 0, at = espAt + ESP_HEADER_LENGTH; i < iv.length; i++) out[at + i] = iv[i]!;
+    if (ws.ivInPacket) {
+      this.#iv(ws.ivField(out), this.#seqHi, this.#seqLo);
+    } else if (p.ivLength > 0) {
+      this.#iv(ws.iv, this.#seqHi, this.#seqLo);
+      ws.ivToPacket(out, espAt + ESP_HEADER_LENGTH);
     }
     return null;
   }

@@ -91,19 +91,11 @@ export class EspTransform<A extends boolean> {
 
   /** A new workspace for this SA (one for the synchronous path, one per asynchronous call). */
   workspace(): EspWorkspace {
-    const p = this.#p;
-    return new EspWorkspace(
-      p.spi,
-      p.salt,
-      p.ivLength,
-      p.icvLength,
-      p.encryption.primitive === "aes-ctr",
-      p.esn,
-    );
+    return new EspWorkspace(this.#p);
   }
 
   /**
-   * Outbound, after the packet is laid out and the IV written to both `ws.iv` and the packet:
+   * Outbound, after the packet is laid out with its IV (and the IV is in `ws.nonce` where used):
    * encrypts the payload (AEAD: and writes the tag into the packet's ICV field; GMAC: only the tag).
    */
   encrypt(ws: EspWorkspace, b: Uint8Array): MaybeAsync<void, A> | undefined {
@@ -114,7 +106,7 @@ export class EspTransform<A extends boolean> {
       case Kind.Gmac:
         return this.#aead!.seal(ws.nonce, this.#gmacAad(ws, b), EMPTY, ws.icvField(b));
       case Kind.Cipher:
-        return this.#cipher!.encrypt(ws.nonce, ws.payload(b));
+        return this.#cipher!.encrypt(ws.cipherIv(b), ws.payload(b));
       default:
         return undefined;
     }
@@ -159,7 +151,7 @@ export class EspTransform<A extends boolean> {
   /** Inbound, after the ICV verified and the window moved: decrypts CBC/CTR in place. */
   decrypt(ws: EspWorkspace, b: Uint8Array): MaybeAsync<void, A> | undefined {
     if (this.#cipher === undefined) return undefined;
-    return this.#cipher.decrypt(ws.nonce, ws.payload(b));
+    return this.#cipher.decrypt(ws.cipherIv(b), ws.payload(b));
   }
 
   /** Zeroizes the prepared keys. */

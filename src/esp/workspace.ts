@@ -11,9 +11,10 @@
  * @packageDocumentation
  */
 
-import { setU32 } from "../ip/header.js";
+import { setU32, u32 } from "../ip/header.js";
 import { zeroize } from "../wire/bytes.js";
 import { IpLayout } from "./ip.js";
+import type { EspParams } from "./options.js";
 
 /** RFC 3686 §4: the counter block ends with a 32-bit block counter starting at 1. */
 const CTR_BLOCK = 16;
@@ -21,12 +22,21 @@ const CTR_BLOCK = 16;
 /** @internal */
 export class EspWorkspace {
   /**
-   * What the backend gets as nonce/IV: salt ‖ IV for the AEADs (RFC 4106 §4, RFC 4309 §4,
-   * RFC 4543 §3.2, RFC 7634 §2), nonce ‖ IV ‖ 1 for AES-CTR (RFC 3686 §4), the IV for CBC.
+   * True for CBC (RFC 3602 §2.1), whose IV is the packet's IV field as it stands: the backend
+   * reads it from the packet ({@link EspWorkspace.cipherIv}) and outbound it is generated there,
+   * with no copy either way. The other transforms need the IV inside a nonce or counter block.
+   */
+  readonly ivInPacket: boolean;
+  /**
+   * What the AEAD backends get as nonce, and AES-CTR as initial counter block: salt ‖ IV
+   * (RFC 4106 §4, RFC 4309 §4, RFC 4543 §3.2, RFC 7634 §2), nonce ‖ IV ‖ 1 (RFC 3686 §4).
+   * Empty for CBC.
    */
   readonly nonce: Uint8Array;
   /** The explicit IV's place inside {@link EspWorkspace.nonce} (a view made once). */
   readonly iv: Uint8Array;
+  /** Where {@link EspWorkspace.iv} starts in {@link EspWorkspace.nonce}. */
+  readonly #ivAt: number;
   /** AEAD AAD: SPI ‖ Sequence Number, or SPI ‖ high ‖ low with ESN (RFC 4106 §5, RFC 7634 §3). */
   readonly aad: Uint8Array;
   /** AES-GMAC with ESN only: the AAD made contiguous (RFC 4543 §3.3 Figure 3); grows. */
@@ -40,10 +50,12 @@ export class EspWorkspace {
   /** The IP header chain of a transport-mode packet. */
   readonly layout = new IpLayout();
 
-  /** The last views made by {@link EspWorkspace.payload} and {@link EspWorkspace.authenticated}. */
+  /** The last views made of the packet's parts, reused while it keeps its place. */
   readonly #payload = new ViewCache();
   readonly #authenticated = new ViewCache();
   readonly #icvField = new ViewCache();
+  readonly #ivField = new ViewCache();
+  readonly #ivLength: number;
   readonly #icvLength: number;
 
   /** Offset of the SPI in the buffer being processed. */
@@ -56,24 +68,49 @@ export class EspWorkspace {
   seqHi = 0;
   seqLo = 0;
 
-  constructor(
-    spi: number,
-    salt: Uint8Array,
-    ivLength: number,
-    icvLength: number,
-    ctr: boolean,
-    esn: boolean,
-  ) {
-    this.nonce = new Uint8Array(ctr ? CTR_BLOCK : salt.length + ivLength);
-    this.nonce.set(salt);
+  constructor(p: EspParams) {
+    const enc = p.encryption;
+    const ctr = enc.primitive === "aes-ctr";
+    this.ivInPacket = enc.kind === "cipher" && !ctr;
+    const salt = p.salt;
+    this.nonce = new Uint8Array(this.ivInPacket ? 0 : ctr ? CTR_BLOCK : salt.length + p.ivLength);
+    this.#ivAt = this.ivInPacket ? 0 : salt.length;
+    this.nonce.set(salt); // empty for CBC
     if (ctr) this.nonce[CTR_BLOCK - 1] = 1;
-    this.iv = this.nonce.subarray(salt.length, salt.length + ivLength);
-    this.aad = new Uint8Array(esn ? 12 : 8);
-    setU32(this.aad, 0, spi);
-    this.#icvLength = icvLength;
-    this.icv = new Uint8Array(icvLength);
+    this.iv = this.nonce.subarray(this.#ivAt, this.ivInPacket ? 0 : this.#ivAt + p.ivLength);
+    this.aad = new Uint8Array(p.esn ? 12 : 8);
+    setU32(this.aad, 0, p.spi);
+    this.#ivLength = p.ivLength;
+    this.#icvLength = p.icvLength;
+    this.icv = new Uint8Array(p.icvLength);
     this.seqHiBytes = new Uint8Array(4);
-    this.parts = esn ? [this.seqHiBytes, this.seqHiBytes] : [this.seqHiBytes];
+    this.parts = p.esn ? [this.seqHiBytes, this.seqHiBytes] : [this.seqHiBytes];
+  }
+
+  /**
+   * Copies the IV between the packet (`b[at..]`) and {@link EspWorkspace.iv}: into the packet
+   * outbound, out of it inbound (not for CBC, see {@link EspWorkspace.ivInPacket}). IVs are 8 or
+   * 16 bytes, so this goes a 32-bit word at a time.
+   */
+  ivToPacket(b: Uint8Array, at: number): void {
+    const n = this.nonce;
+    for (let i = 0, from = this.#ivAt; i < this.iv.length; i += 4) setU32(b, at + i, u32(n, from + i));
+  }
+
+  /** See {@link EspWorkspace.ivToPacket}. */
+  ivFromPacket(b: Uint8Array, at: number): void {
+    const n = this.nonce;
+    for (let i = 0, to = this.#ivAt; i < this.iv.length; i += 4) setU32(n, to + i, u32(b, at + i));
+  }
+
+  /** `b[dataAt - IV length..dataAt)`: the packet's IV field. */
+  ivField(b: Uint8Array): Uint8Array {
+    return this.#ivField.view(b, this.dataAt - this.#ivLength, this.dataAt);
+  }
+
+  /** What a cipher key gets as IV: the packet's IV field for CBC, else the counter block. */
+  cipherIv(b: Uint8Array): Uint8Array {
+    return this.ivInPacket ? this.ivField(b) : this.nonce;
   }
 
   /** {@link EspWorkspace.gather}, made at least `n` bytes long. */
@@ -105,6 +142,7 @@ export class EspWorkspace {
     this.#payload.clear();
     this.#authenticated.clear();
     this.#icvField.clear();
+    this.#ivField.clear();
     zeroize(this.nonce, this.aad, this.gather, this.icv, this.seqHiBytes);
     this.parts[0] = this.seqHiBytes;
   }

@@ -17,7 +17,28 @@ describe("pooled randomness", () => {
       seen.push(...iv);
     }
     expect(calls).toEqual([4096, 4096]);
-    expect(seen).toEqual(Array.from({ length: 300 * 16 }, (_, i) => (i % 4096) & 0xff));
+    // Words are copied as the host stores them, so each 4 bytes keep their order on a
+    // little-endian host and are reversed on a big-endian one; nothing is served twice.
+    const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+    const order = (i: number) => (littleEndian ? i : i - (i % 4) + 3 - (i % 4));
+    expect(seen).toEqual(Array.from({ length: 300 * 16 }, (_, i) => (order(i) % 4096) & 0xff));
+  });
+
+  it("serves odd sizes from whole words, never serving a byte twice", () => {
+    let counter = 0;
+    const source = (out: Uint8Array) => {
+      for (let i = 0; i < out.length; i++) out[i] = 1 + (counter++ % 251); // never 0
+    };
+    const random = pooledRandom(source);
+    const served: number[] = [];
+    for (const n of [1, 2, 3, 5, 7, 0, 4, 13]) {
+      const out = new Uint8Array(n);
+      random(out);
+      served.push(...out);
+    }
+    expect(served.length).toBe(35);
+    expect(served.every((b) => b !== 0)).toBe(true); // every byte came from the source
+    expect(new Set(served).size).toBe(served.length); // and none twice (the first 251 are distinct)
   });
 
   it("passes requests larger than the pool straight to the source", () => {
