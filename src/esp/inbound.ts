@@ -337,7 +337,7 @@ export class EspInboundSa<A extends boolean = false> {
     const dataAt = espAt + ESP_HEADER_LENGTH + p.ivLength;
     const icvAt = espEnd - p.icvLength;
     // RFC 4303 §2.4: the ciphertext is whole cipher blocks, ending on a 4-byte boundary.
-    if ((icvAt - dataAt) % p.align !== 0) return this.#reject(result, "bad-length");
+    if (((icvAt - dataAt) & (p.align - 1)) !== 0) return this.#reject(result, "bad-length");
     const seqLo = u32(buf, espAt + ESP_SEQUENCE_OFFSET);
     result.seqLo = seqLo;
     // RFC 4303 §3.4.3: the preliminary check, before any cryptography; it changes nothing.

@@ -80,7 +80,7 @@ export interface EspParams {
   readonly ivLength: number;
   /** ICV bytes per packet (AEAD tag or truncated MAC), 0 for confidentiality-only. */
   readonly icvLength: number;
-  /** Payload alignment (RFC 4303 §2.4): the block size, at least 4. */
+  /** Payload alignment (RFC 4303 §2.4): the block size, at least 4; a power of two (4, 8, 16). */
   readonly align: number;
   /** The encryption key without salt, the salt and the integrity key: the SA's own copies. */
   readonly cipherKey: Uint8Array;

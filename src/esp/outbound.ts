@@ -145,7 +145,7 @@ export class EspOutboundSa<A extends boolean = false> {
     this.headroom = (p.udp === undefined ? 0 : UDP_HEADER_LENGTH) + ESP_HEADER_LENGTH + p.ivLength;
     const random = options.random ?? pooledRandom((out) => void globalThis.crypto.getRandomValues(out));
     const cbc = p.encryption.kind === "cipher" && p.encryption.primitive !== "aes-ctr";
-    this.#iv = options.iv ?? (cbc ? (iv: Uint8Array) => random(iv) : counterIv);
+    this.#iv = options.iv ?? (cbc ? random : counterIv); // `random` ignores the sequence numbers
     this.#crypto = new EspTransform(backend, p);
     this.#ws = this.#crypto.workspace();
   }

@@ -1,0 +1,37 @@
+/**
+ * RFC 4303 §2.4 padding arithmetic: the padding length computed with a mask equals the definition
+ * (the fewest bytes making payload + padding + 2 a multiple of the alignment) for the alignment
+ * of every registered ESP encryption transform.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ENCRYPTION } from "../../src/crypto/registry.js";
+import { padLength, paddingValid, TRAILER_LENGTH, writeTrailer } from "../../src/esp/padding.js";
+
+const ALIGNS = [...new Set(ENCRYPTION.map((e) => Math.max(e.blockSize, 4)))];
+
+describe("ESP padding (RFC 4303 §2.4)", () => {
+  it("aligns to powers of two only, which the mask in padLength needs", () => {
+    for (const a of ALIGNS) expect(a & (a - 1)).toBe(0);
+  });
+
+  it("pads to the fewest bytes that align payload and trailer", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(...ALIGNS), (payload, align) => {
+        const pad = padLength(payload, align);
+        expect(pad).toBeGreaterThanOrEqual(0);
+        expect(pad).toBeLessThan(align);
+        expect((payload + pad + TRAILER_LENGTH) % align).toBe(0);
+      }),
+    );
+  });
+
+  it("writes 1, 2, 3, … and checks exactly that", () => {
+    const b = new Uint8Array(32);
+    writeTrailer(b, 4, 13, 4);
+    expect([...b.subarray(4, 19)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 13, 4]);
+    expect(paddingValid(b, 17, 13)).toBe(true);
+    b[10] ^= 1;
+    expect(paddingValid(b, 17, 13)).toBe(false);
+  });
+});
