@@ -3,10 +3,10 @@
  *
  * For each backend, suite and inner packet size: `pps` is protect + unprotect of one tunnel-mode
  * packet through a pair of ESP SAs, in place; `floorPps` is the same backend's bare seal + open (or
- * encrypt + MAC, MAC + decrypt) of the bytes ESP encrypts and authenticates (payload, RFC 4303
- * padding and trailer; SPI and sequence number as AAD or MAC input), with one prepared key per
- * direction as an SA pair has, and a new nonce or IV for every packet as ESP needs (a fixed
- * nonce would let the floor run on warmer caches than any real traffic). Both are measured in the
+ * encrypt + MAC, MAC check + decrypt) of the bytes ESP encrypts and authenticates (payload,
+ * RFC 4303 padding and trailer; SPI and sequence number as AAD or MAC input), with one prepared
+ * key per direction as an SA pair has, and a new nonce or IV for every packet as ESP needs (a
+ * fixed nonce would let the floor run on warmer caches than any real traffic). Both are measured in the
  * same run in alternating slices of a few milliseconds: `floorPps` is the median of the floor's
  * slice rates, `ratio` the median over rounds of ESP's slice rate over the floor's in the same
  * round, and `pps = ratio × floorPps`, ESP's rate at the floor's median speed (this machine's speed
@@ -18,10 +18,12 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { CryptoBackend } from "../src/crypto/backend.js";
 import { nobleBackend } from "../src/crypto/noble/index.js";
+import { sharedRandom } from "../src/crypto/random-pool.js";
 import { encryptionByName, integrityByName } from "../src/crypto/registry.js";
 import { EspInboundSa } from "../src/esp/inbound.js";
 import { EspOutboundSa } from "../src/esp/outbound.js";
 import { nodeBackend } from "../src/node/backend.js";
+import { equalConstantTime } from "../src/wire/bytes.js";
 import { heapGrowth, interleavedRounds, median } from "./measure.js";
 import { ipv4Packet } from "./packets.js";
 
@@ -93,7 +95,8 @@ function espLoop(backend: CryptoBackend, suite: Suite, size: number): (n: number
 
 /**
  * The bare crypto of the same bytes: encrypt + authenticate with the sender's keys, then verify +
- * decrypt with the receiver's, the nonce or IV changing per packet as ESP's does.
+ * decrypt with the receiver's, the nonce or IV changing per packet as ESP's does (a counter for
+ * the AEADs, random for CBC).
  */
 function floorLoop(backend: CryptoBackend, suite: Suite, size: number): (n: number) => void {
   const enc = encryptionByName(suite.encryption)!;
@@ -130,6 +133,8 @@ function floorLoop(backend: CryptoBackend, suite: Suite, size: number): (n: numb
   const [encryptor, decryptor] = [prepareCipher(), prepareCipher()];
   const [signer, verifier] = [prepareMac(), prepareMac()];
   const iv = header.subarray(8);
+  // RFC 3602 §3: a CBC IV is unpredictable, so encryption includes drawing one, here from the
+  // pooled CSPRNG an SA uses by default (a counter would not be CBC as ESP may use it).
   const parts = [packet];
   const icv = new Uint8Array(integ.icvLength);
   const check = new Uint8Array(integ.icvLength);
@@ -137,10 +142,12 @@ function floorLoop(backend: CryptoBackend, suite: Suite, size: number): (n: numb
     for (let i = 0; i < n; i++) {
       seq = (seq + 1) >>> 0;
       headerView.setUint32(4, seq);
-      headerView.setUint32(8, seq); // stands in for the random CBC IV (RFC 3602 §3)
+      sharedRandom(iv);
       encryptor.encrypt(iv, data);
       signer.compute(parts, icv);
+      // Verifying a MAC is computing it and comparing in constant time, as an AEAD's open does.
       verifier.compute(parts, check);
+      if (!equalConstantTime(check, icv)) throw new Error("floor: MAC mismatch");
       decryptor.decrypt(iv, data);
     }
   };

@@ -1,28 +1,43 @@
 /**
  * Random bytes without a CSPRNG call per request: short requests are served from a pool that one
- * call to the source refills every 4 KiB. A call into the platform's CSPRNG costs as much as a few
- * hundred bytes of its output, and both ESP (CBC IVs, RFC 3602 §3) and IKE (SPIs, nonces) ask for
- * many short values. Served bytes are zeroed in the pool, so each is handed out once and none
- * stays behind; the bytes not yet served are as secret as the values they will become.
+ * call to the source refills. A call into the platform's CSPRNG costs as much as a few hundred
+ * bytes of its output, and both ESP (CBC IVs, RFC 3602 §3) and IKE (SPIs, nonces) ask for many
+ * short values. Served bytes are zeroed in the pool, so each is handed out once and none stays
+ * behind; the bytes not yet served are as secret as the values they will become.
  *
  * @packageDocumentation
  */
 
+/** The default pool: 4 KiB. */
 const POOL_BYTES = 4096;
 
 /**
- * Wraps a random source into one that serves requests of up to `maxPooled` bytes (at most 4096)
- * from a pool refilled in bulk; longer requests go straight to the source.
+ * The most `crypto.getRandomValues` gives in one call (WebCrypto §10.1.1: more throws a
+ * QuotaExceededError), and the size of the shared pool ESP draws CBC IVs from.
+ */
+const MAX_GET_RANDOM_VALUES = 65536;
+
+/** Sizes of a {@link pooledRandom} pool. @internal */
+export interface PoolOptions {
+  /** Bytes fetched per refill: a multiple of 4, default 4096. */
+  readonly poolBytes?: number;
+  /** Longer requests go straight to the source; default (and at most) `poolBytes`. */
+  readonly maxPooled?: number;
+}
+
+/**
+ * Wraps a random source into one that serves short requests from a pool refilled in bulk.
  * @internal
  */
 export function pooledRandom(
   fill: (out: Uint8Array) => void,
-  maxPooled: number = POOL_BYTES,
+  { poolBytes = POOL_BYTES, maxPooled = poolBytes }: PoolOptions = {},
 ): (out: Uint8Array) => void {
-  const limit = Math.min(maxPooled, POOL_BYTES);
-  const pool = new Uint8Array(POOL_BYTES);
+  const size = poolBytes;
+  const limit = Math.min(maxPooled, size);
+  const pool = new Uint8Array(size);
   const words = new Int32Array(pool.buffer);
-  let at = POOL_BYTES;
+  let at = size;
   return (out) => {
     const n = out.length;
     if (n > limit) {
@@ -30,7 +45,7 @@ export function pooledRandom(
       return;
     }
     const taken = (n + 3) & ~3; // whole 32-bit words: the rest of a partly used one is dropped
-    if (at + taken > POOL_BYTES) {
+    if (at + taken > size) {
       fill(pool);
       at = 0;
     }
@@ -53,4 +68,22 @@ export function pooledRandom(
     }
     at += taken;
   };
+}
+
+let shared: ((out: Uint8Array) => void) | undefined;
+
+/**
+ * `crypto.getRandomValues` through one process-wide 64 KiB pool, for the many short values of the
+ * data plane (the default CBC IV source of every outbound ESP SA). One pool for all SAs keeps the
+ * memory to 64 KiB whatever their number; 64 KiB per refill keeps the call into the platform rare:
+ * with 4 KiB refills, every 256th packet's call cost CBC ESP 2-3 % of its small-packet throughput
+ * (a rarely run call is slow, and evicts the packet path from the caches), with 64 KiB 0.3 %.
+ * @internal
+ */
+export function sharedRandom(out: Uint8Array): void {
+  shared ??= pooledRandom((o) => void globalThis.crypto.getRandomValues(o), {
+    poolBytes: MAX_GET_RANDOM_VALUES,
+    maxPooled: 256,
+  });
+  shared(out);
 }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { DataPlaneCrypto } from "../crypto/backend.js";
-import { pooledRandom } from "../crypto/random-pool.js";
+import { sharedRandom } from "../crypto/random-pool.js";
 import { IP_MAX_LENGTH, IPV6_HEADER, IpProtocol, setU32 } from "../ip/header.js";
 import type { SaCounters } from "../sad/counters.js";
 import { newSaCounters } from "../sad/counters.js";
@@ -40,7 +40,7 @@ export interface EspOutboundOptions extends EspSaOptions {
   readonly iv?: EspIvSource;
   /**
    * Cryptographically secure random bytes into `out` (CBC IVs). Default `crypto.getRandomValues`,
-   * drawn through a pool refilled 4 KiB at a time.
+   * drawn through one pool shared by all SAs and refilled 64 KiB at a time.
    */
   readonly random?: (out: Uint8Array) => void;
   /**
@@ -143,7 +143,7 @@ export class EspOutboundSa<A extends boolean = false> {
     this.#seqHi = Number(last >> 32n);
     this.#seqLo = Number(last & BigInt(U32));
     this.headroom = (p.udp === undefined ? 0 : UDP_HEADER_LENGTH) + ESP_HEADER_LENGTH + p.ivLength;
-    const random = options.random ?? pooledRandom((out) => void globalThis.crypto.getRandomValues(out));
+    const random = options.random ?? sharedRandom;
     const cbc = p.encryption.kind === "cipher" && p.encryption.primitive !== "aes-ctr";
     this.#iv = options.iv ?? (cbc ? random : counterIv); // `random` ignores the sequence numbers
     this.#crypto = new EspTransform(backend, p);

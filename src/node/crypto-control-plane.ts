@@ -93,7 +93,7 @@ function hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
  * Short values (SPIs, nonces, jitter) come from a pool filled by one `randomFillSync` call, as an
  * IKE setup asks for many of them; anything longer than 64 bytes is drawn directly.
  */
-const pooled = pooledRandom((out) => void randomFillSync(out), 64);
+const pooled = pooledRandom((out) => void randomFillSync(out), { maxPooled: 64 });
 
 function randomBytes(length: number): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`randomBytes: bad length ${length}`);

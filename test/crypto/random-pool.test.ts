@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pooledRandom } from "../../src/crypto/random-pool.js";
+import { pooledRandom, sharedRandom } from "../../src/crypto/random-pool.js";
 
 describe("pooled randomness", () => {
   it("serves the source's stream in order and refills it in 4 KiB calls", () => {
@@ -55,13 +55,33 @@ describe("pooled randomness", () => {
 
   it("passes requests above maxPooled straight to the source, and pools the rest", () => {
     const calls: number[] = [];
-    const random = pooledRandom((out) => {
-      calls.push(out.length);
-      out.fill(9);
-    }, 64);
+    const random = pooledRandom(
+      (out) => {
+        calls.push(out.length);
+        out.fill(9);
+      },
+      { maxPooled: 64 },
+    );
     random(new Uint8Array(65));
     random(new Uint8Array(64));
     random(new Uint8Array(32));
     expect(calls).toEqual([65, 4096]);
+  });
+
+  it("refills poolBytes at a time", () => {
+    const calls: number[] = [];
+    const random = pooledRandom((out) => void calls.push(out.length), { poolBytes: 64 });
+    for (let k = 0; k < 5; k++) random(new Uint8Array(16));
+    expect(calls).toEqual([64, 64]);
+  });
+
+  it("draws the shared data-plane pool from the platform CSPRNG, never the same bytes twice", () => {
+    const a = new Uint8Array(16);
+    const b = new Uint8Array(16);
+    sharedRandom(a);
+    sharedRandom(b);
+    // 2^-128 chances each of failing by accident.
+    expect(a.some((x) => x !== 0)).toBe(true);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENCRYPTION } from "../../src/crypto/registry.js";
-import { padLength, paddingValid, TRAILER_LENGTH, writeTrailer } from "../../src/esp/padding.js";
+import { paddingValid, padLength, TRAILER_LENGTH, writeTrailer } from "../../src/esp/padding.js";
 
 const ALIGNS = [...new Set(ENCRYPTION.map((e) => Math.max(e.blockSize, 4)))];
 
