@@ -18,6 +18,8 @@ import type { EspParams } from "./options.js";
 
 /** RFC 3686 §4: the counter block ends with a 32-bit block counter starting at 1. */
 const CTR_BLOCK = 16;
+/** The explicit IV of every transform but CBC: 8 bytes (the 64-bit counter by default). */
+const COUNTER_IV = 8;
 
 /** @internal */
 export class EspWorkspace {
@@ -72,6 +74,9 @@ export class EspWorkspace {
     const enc = p.encryption;
     const ctr = enc.primitive === "aes-ctr";
     this.ivInPacket = enc.kind === "cipher" && !ctr;
+    if (!this.ivInPacket && p.ivLength !== 0 && p.ivLength !== COUNTER_IV) {
+      throw new Error(`ESP ${enc.name}: a ${p.ivLength}-byte IV outside CBC`); // a registry error
+    }
     const salt = p.salt;
     this.nonce = new Uint8Array(this.ivInPacket ? 0 : ctr ? CTR_BLOCK : salt.length + p.ivLength);
     this.#ivAt = this.ivInPacket ? 0 : salt.length;
@@ -89,18 +94,23 @@ export class EspWorkspace {
 
   /**
    * Copies the IV between the packet (`b[at..]`) and {@link EspWorkspace.iv}: into the packet
-   * outbound, out of it inbound (not for CBC, see {@link EspWorkspace.ivInPacket}). IVs are 8 or
-   * 16 bytes, so this goes a 32-bit word at a time.
+   * outbound, out of it inbound (not for CBC, see {@link EspWorkspace.ivInPacket}). Outside CBC
+   * the IV is 8 bytes (RFC 4106 §3.1, RFC 4309 §3.1, RFC 4543 §3.1, RFC 7634 §2, RFC 3686 §3) or
+   * absent (NULL), so this is two 32-bit words, without a loop.
    */
   ivToPacket(b: Uint8Array, at: number): void {
+    if (this.iv.length === 0) return;
     const n = this.nonce;
-    for (let i = 0, from = this.#ivAt; i < this.iv.length; i += 4) setU32(b, at + i, u32(n, from + i));
+    setU32(b, at, u32(n, this.#ivAt));
+    setU32(b, at + 4, u32(n, this.#ivAt + 4));
   }
 
   /** See {@link EspWorkspace.ivToPacket}. */
   ivFromPacket(b: Uint8Array, at: number): void {
+    if (this.iv.length === 0) return;
     const n = this.nonce;
-    for (let i = 0, to = this.#ivAt; i < this.iv.length; i += 4) setU32(n, to + i, u32(b, at + i));
+    setU32(n, this.#ivAt, u32(b, at));
+    setU32(n, this.#ivAt + 4, u32(b, at + 4));
   }
 
   /** `b[dataAt - IV length..dataAt)`: the packet's IV field. */
