@@ -1,7 +1,6 @@
 /**
- * RFC 4303 §2.4 padding arithmetic: the padding length computed with a mask equals the definition
- * (the fewest bytes making payload + padding + 2 a multiple of the alignment) for the alignment
- * of every registered ESP encryption transform.
+ * What the ESP data path takes for granted about the registered transforms: alignments that are
+ * powers of two (padding by mask, RFC 4303 §2.4) and 8-byte IVs outside CBC (copied as two words).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -33,5 +32,14 @@ describe("ESP padding (RFC 4303 §2.4)", () => {
     expect(paddingValid(b, 17, 13)).toBe(true);
     b[10] = 0;
     expect(paddingValid(b, 17, 13)).toBe(false);
+  });
+});
+
+describe("ESP IVs", () => {
+  it("are 8 bytes for every transform but CBC and NULL (RFC 4106, 4309, 4543, 7634, 3686)", () => {
+    for (const e of ENCRYPTION) {
+      const cbc = e.kind === "cipher" && e.primitive !== "aes-ctr";
+      if (!cbc) expect([0, 8], e.name).toContain(e.ivLength);
+    }
   });
 });
