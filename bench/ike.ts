@@ -37,7 +37,7 @@ import type {
 } from "../src/ikev2/session/types.js";
 import { nodeBackend } from "../src/node/backend.js";
 import { concat, utf8 } from "../src/wire/bytes.js";
-import { median } from "./measure.js";
+import { batchFor, median } from "./measure.js";
 
 const PSK = utf8("bench-psk-0123456789abcdef");
 const I_ADDRESS = "198.18.1.1";
@@ -315,23 +315,4 @@ export function measure(backend: CryptoBackend, quick: boolean): IkeBenchResult 
     rounds: pairs,
     sliceMs,
   };
-}
-
-/** How many operations of `loop` take about `ms` milliseconds (the median of a few trials). */
-function batchFor(loop: (n: number) => void, ms: number): number {
-  let n = 8;
-  for (;;) {
-    const t0 = performance.now();
-    loop(n);
-    const dt = performance.now() - t0;
-    if (dt >= ms / 4) break;
-    n *= 2;
-  }
-  const estimates: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    loop(n);
-    estimates.push((n * ms) / Math.max(performance.now() - t0, 0.001));
-  }
-  return Math.max(1, Math.round(median(estimates)));
 }

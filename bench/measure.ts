@@ -62,7 +62,7 @@ export function interleavedRounds(
   sliceMs: number,
   totalMs: number,
 ): number[][] {
-  const sizes = fns.map((fn) => sliceSize(fn, sliceMs));
+  const sizes = fns.map((fn) => batchFor(fn, sliceMs));
   const rates: number[][] = fns.map(() => []);
   const started = performance.now();
   while (performance.now() - started < totalMs) {
@@ -76,14 +76,24 @@ export function interleavedRounds(
   return rates;
 }
 
-/** The `n` for which `fn(n)` takes about `ms` (after warming it up). */
-function sliceSize(fn: (n: number) => void, ms: number): number {
+/**
+ * How many operations of `loop` take about `ms` milliseconds: `n` doubles until a call takes a
+ * quarter of that, then the median of five timed calls scales it (one call alone is too easily
+ * caught by a burst from another process).
+ */
+export function batchFor(loop: (n: number) => void, ms: number): number {
   let n = 1;
   for (;;) {
     const t0 = performance.now();
-    fn(n);
-    const dt = performance.now() - t0;
-    if (dt >= ms / 2) return Math.max(1, Math.round((n * ms) / dt));
+    loop(n);
+    if (performance.now() - t0 >= ms / 4) break;
     n *= 2;
   }
+  const estimates: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    loop(n);
+    estimates.push((n * ms) / Math.max(performance.now() - t0, 0.001));
+  }
+  return Math.max(1, Math.round(median(estimates)));
 }
