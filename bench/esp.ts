@@ -22,6 +22,7 @@ import { sharedRandom } from "../src/crypto/random-pool.js";
 import { encryptionByName, integrityByName } from "../src/crypto/registry.js";
 import { EspInboundSa } from "../src/esp/inbound.js";
 import { EspOutboundSa } from "../src/esp/outbound.js";
+import { espAlignment, padLength, TRAILER_LENGTH } from "../src/esp/padding.js";
 import { nodeBackend } from "../src/node/backend.js";
 import { equalConstantTime } from "../src/wire/bytes.js";
 import { heapGrowth, interleavedRounds, median } from "./measure.js";
@@ -100,8 +101,8 @@ function espLoop(backend: CryptoBackend, suite: Suite, size: number): (n: number
  */
 function floorLoop(backend: CryptoBackend, suite: Suite, size: number): (n: number) => void {
   const enc = encryptionByName(suite.encryption)!;
-  const align = Math.max(enc.blockSize, 4);
-  const payload = size + ((align - ((size + 2) % align)) % align) + 2; // RFC 4303 §2.4 padding
+  // RFC 4303 §2.4: the payload, its padding and the trailer, aligned as the SA aligns them.
+  const payload = size + padLength(size, espAlignment(enc)) + TRAILER_LENGTH;
   // SPI, sequence number and IV, then the payload: contiguous as in the packet, because the MAC
   // reads them in one piece and a hash's speed depends on how its input is split.
   const packet = bytes(8 + enc.ivLength + payload, 4);

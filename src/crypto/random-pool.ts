@@ -33,11 +33,10 @@ export function pooledRandom(
   fill: (out: Uint8Array) => void,
   { poolBytes = POOL_BYTES, maxPooled = poolBytes }: PoolOptions = {},
 ): (out: Uint8Array) => void {
-  const size = poolBytes;
-  const limit = Math.min(maxPooled, size);
-  const pool = new Uint8Array(size);
+  const limit = Math.min(maxPooled, poolBytes);
+  const pool = new Uint8Array(poolBytes);
   const words = new Int32Array(pool.buffer);
-  let at = size;
+  let at = poolBytes;
   return (out) => {
     const n = out.length;
     if (n > limit) {
@@ -45,7 +44,7 @@ export function pooledRandom(
       return;
     }
     const taken = (n + 3) & ~3; // whole 32-bit words: the rest of a partly used one is dropped
-    if (at + taken > size) {
+    if (at + taken > poolBytes) {
       fill(pool);
       at = 0;
     }

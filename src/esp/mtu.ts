@@ -9,7 +9,7 @@ import type { EncryptionSpec, IntegritySpec } from "../crypto/registry.js";
 import { encryptionByName, integrityByName } from "../crypto/registry.js";
 import { IPV4_MIN_HEADER, IPV6_HEADER } from "../ip/header.js";
 import { ESP_HEADER_LENGTH } from "./header.js";
-import { padLength, TRAILER_LENGTH } from "./padding.js";
+import { espAlignment, padLength, TRAILER_LENGTH } from "./padding.js";
 import { UDP_HEADER_LENGTH } from "./udp-encap.js";
 
 /**
@@ -51,7 +51,7 @@ function sizes(f: EspFraming): Sizes {
   return {
     ip: f.family === "ipv4" ? IPV4_MIN_HEADER : IPV6_HEADER,
     esp: udp + ESP_HEADER_LENGTH + enc.ivLength + icv,
-    align: Math.max(enc.blockSize, 4),
+    align: espAlignment(enc),
   };
 }
 

@@ -7,6 +7,7 @@
 import { CryptoError } from "../crypto/backend.js";
 import type { EncryptionSpec, IntegritySpec } from "../crypto/registry.js";
 import { encryptionByName, integrityByName } from "../crypto/registry.js";
+import { espAlignment } from "./padding.js";
 
 /**
  * UDP encapsulation of ESP for NAT traversal (RFC 3948 §2.1).
@@ -167,7 +168,7 @@ export function resolveEspOptions(o: EspSaOptions): EspParams {
     udp,
     ivLength: enc.ivLength,
     icvLength: combined ? enc.icvLength : (integ?.icvLength ?? 0),
-    align: Math.max(enc.blockSize, 4),
+    align: espAlignment(enc),
     cipherKey: material.slice(0, keyLength),
     salt: material.slice(keyLength),
     integrityKey: (o.integrityKey ?? new Uint8Array(0)).slice(),

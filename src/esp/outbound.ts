@@ -143,11 +143,10 @@ export class EspOutboundSa<A extends boolean = false> {
     this.#seqHi = Number(last >> 32n);
     this.#seqLo = Number(last & BigInt(U32));
     this.headroom = (p.udp === undefined ? 0 : UDP_HEADER_LENGTH) + ESP_HEADER_LENGTH + p.ivLength;
-    const random = options.random ?? sharedRandom;
-    const cbc = p.encryption.kind === "cipher" && p.encryption.primitive !== "aes-ctr";
-    this.#iv = options.iv ?? (cbc ? random : counterIv); // `random` ignores the sequence numbers
     this.#crypto = new EspTransform(backend, p);
     this.#ws = this.#crypto.workspace();
+    // CBC's IV is the one drawn at random (RFC 3602 §3); `random` ignores the sequence numbers.
+    this.#iv = options.iv ?? (this.#ws.ivInPacket ? (options.random ?? sharedRandom) : counterIv);
   }
 
   /** The encryption transform's registry name. */

@@ -9,6 +9,15 @@
 export const TRAILER_LENGTH = 2;
 
 /**
+ * The alignment of an ESP payload with this encryption (RFC 4303 §2.4): the cipher's block size,
+ * and at least 4 so the ciphertext "terminates on a 4-byte boundary". A power of two (4, 8, 16).
+ * @internal
+ */
+export function espAlignment(encryption: { readonly blockSize: number }): number {
+  return Math.max(encryption.blockSize, 4);
+}
+
+/**
  * The number of padding bytes for `payloadLength` bytes of payload: the fewest that make
  * payload + padding + 2 a multiple of `align` (RFC 4303 §2.4: the cipher's block size, and at
  * least 4 so the ciphertext "terminates on a 4-byte boundary"). `align` is a power of two (4, 8

@@ -5,9 +5,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ENCRYPTION } from "../../src/crypto/registry.js";
-import { paddingValid, padLength, TRAILER_LENGTH, writeTrailer } from "../../src/esp/padding.js";
+import {
+  espAlignment,
+  paddingValid,
+  padLength,
+  TRAILER_LENGTH,
+  writeTrailer,
+} from "../../src/esp/padding.js";
 
-const ALIGNS = [...new Set(ENCRYPTION.map((e) => Math.max(e.blockSize, 4)))];
+const ALIGNS = [...new Set(ENCRYPTION.map(espAlignment))];
 
 describe("ESP padding (RFC 4303 §2.4)", () => {
   it("aligns to powers of two only, which the mask in padLength needs", () => {
